@@ -1,0 +1,38 @@
+EXTENSION = omni_ingest
+EXTVERSION = 0.1.0
+
+MODULE_big = omni_ingest
+OBJS = \
+	src/omni_ingest.o \
+	src/reader.o \
+	src/parse.o \
+	src/rules.o \
+	src/contract.o \
+	src/ledger.o \
+	src/writer.o \
+	src/ingest.o \
+	src/reconcile.o \
+	src/guard.o \
+	src/stubs_tmp.o \
+	$(patsubst %.c,%.o,$(wildcard src/jsonschema/*.c))
+
+# The install script is assembled from the hand-written SQL and the shipped
+# contracts, so a contract lives in exactly one file.
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+
+REGRESS = $(sort $(basename $(notdir $(wildcard test/sql/*.sql))))
+REGRESS_OPTS = --inputdir=test --load-extension=$(EXTENSION)
+
+TAP_TESTS = 1
+PROVE_TESTS = $(wildcard test/t/*.pl)
+
+PG_CPPFLAGS = -I$(srcdir)/src
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql sql/contracts.sql.sh $(sort $(wildcard contracts/*.json))
+	sh sql/contracts.sql.sh sql/$(EXTENSION).sql $(sort $(wildcard contracts/*.json)) > $@

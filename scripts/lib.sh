@@ -1,0 +1,94 @@
+# Shared set-up for scripts/demo.sh and scripts/test.sh.
+#
+# Run as root on Debian 12: installs what is missing from Debian packages,
+# builds and installs the extension, and starts a throwaway PostgreSQL 15
+# owned by an unprivileged OS user on a private port.  The server is stopped
+# and its files removed when the calling script exits.
+
+set -euo pipefail
+
+PG_MAJOR=15
+PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PG_CONFIG=$PG_BIN/pg_config
+RUN_USER=${OMNI_RUN_USER:-postgres}
+PGPORT=${OMNI_PGPORT:-54329}
+SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+PACKAGES=(make gcc libc6-dev perl libipc-run-perl
+          postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
+          postgresql-contrib)
+
+log() { printf '== %s\n' "$*"; }
+
+# Install the Debian packages that are not installed yet
+ensure_packages() {
+	local missing=()
+	for p in "${PACKAGES[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+			missing+=("$p")
+	done
+	if [ ${#missing[@]} -gt 0 ]; then
+		log "installing ${missing[*]}"
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -q
+		apt-get install -y -q --no-install-recommends "${missing[@]}"
+	fi
+}
+
+# Build and install the extension from the source tree
+build_and_install() {
+	log "building omni_ingest"
+	make -C "$SRC_DIR" -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
+	make -C "$SRC_DIR" -s PG_CONFIG="$PG_CONFIG"
+	make -C "$SRC_DIR" -s PG_CONFIG="$PG_CONFIG" install
+}
+
+# Copy the tree where the unprivileged user can read and write it
+make_workdir() {
+	WORK_DIR=$(mktemp -d /tmp/omni_ingest.XXXXXX)
+	chmod 755 "$WORK_DIR"
+	mkdir "$WORK_DIR/src"
+	tar -C "$SRC_DIR" --exclude=.git -cf - . | tar -C "$WORK_DIR/src" -xf -
+	chown -R "$RUN_USER" "$WORK_DIR"
+	trap cleanup EXIT
+}
+
+as_user() {
+	runuser -u "$RUN_USER" -- env PATH="$PG_BIN:$PATH" PGHOST="$WORK_DIR" \
+		PGPORT="$PGPORT" PGDATABASE="${PGDATABASE:-postgres}" "$@"
+}
+
+# Start a private server: socket in the work dir, no TCP listener
+start_server() {
+	log "starting PostgreSQL $PG_MAJOR as $RUN_USER on port $PGPORT"
+	as_user initdb -D "$WORK_DIR/pgdata" -U "$RUN_USER" -A trust -E UTF8 \
+		--locale=C.UTF-8 >"$WORK_DIR/initdb.log"
+	as_user pg_ctl -D "$WORK_DIR/pgdata" -l "$WORK_DIR/server.log" -w \
+		-o "-p $PGPORT -k $WORK_DIR -c listen_addresses=''" start >/dev/null
+	SERVER_STARTED=1
+}
+
+cleanup() {
+	local rc=$?
+	if [ "${SERVER_STARTED:-0}" = 1 ]; then
+		as_user pg_ctl -D "$WORK_DIR/pgdata" -m fast -w stop >/dev/null || true
+	fi
+	if [ "${OMNI_KEEP_WORKDIR:-0}" = 1 ]; then
+		log "kept $WORK_DIR"
+	else
+		rm -rf "$WORK_DIR"
+	fi
+	exit $rc
+}
+
+# Everything both commands need before they do their own work
+setup() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "run this as root: it installs packages and the extension" >&2
+		exit 1
+	fi
+	ensure_packages
+	build_and_install
+	make_workdir
+	start_server
+}

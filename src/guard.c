@@ -1,0 +1,2 @@
+/* guard.c: placeholder */
+#include "postgres.h"

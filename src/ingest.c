@@ -1,0 +1,2 @@
+/* ingest.c: placeholder */
+#include "postgres.h"

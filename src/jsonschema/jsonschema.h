@@ -1,0 +1,76 @@
+/*
+ * jsonschema.h
+ *		JSON Schema (draft 2020-12) compiler and validator over jsonb.
+ *
+ * A schema is compiled once into a program that lives in a memory context
+ * chosen by the caller; validating an instance walks the jsonb in place and
+ * never touches files or tables.  External references ($ref to a URI that
+ * is not part of the schema) are resolved at compile time through a
+ * caller-supplied callback, so a compiled program is self-contained.
+ */
+#ifndef OMNI_JSONSCHEMA_H
+#define OMNI_JSONSCHEMA_H
+
+#include "postgres.h"
+
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+
+typedef struct JsonSchema JsonSchema;
+
+/*
+ * Resolve an absolute URI (without fragment) to the schema document
+ * registered under it.  Return NULL when nothing is registered there; the
+ * compiler then reports the dangling reference as an error.
+ */
+typedef Jsonb *(*JsonSchemaResolveFn) (const char *uri, void *arg);
+
+typedef struct JsonSchemaOptions
+{
+	bool		format_assertion;	/* "format" asserts instead of annotating */
+	const char *base_uri;		/* retrieval URI when the root has no $id */
+	JsonSchemaResolveFn resolve;	/* may be NULL: external refs then fail */
+	void	   *resolve_arg;
+} JsonSchemaOptions;
+
+/* One failed assertion, as reported to users and stored in reject rows */
+typedef struct JsonSchemaError
+{
+	char	   *instance_path;	/* JSON pointer into the instance: "/tags/0" */
+	char	   *keyword_path;	/* JSON pointer into the schema: "/properties/tags/items/type" */
+	char	   *keyword;		/* "type", "required", ... */
+	char	   *message;		/* lower-case sentence fragment, no period */
+} JsonSchemaError;
+
+/*
+ * Compile a schema.  Everything the program needs is allocated in mcxt.
+ * A schema that is not a valid draft 2020-12 schema (wrong keyword types,
+ * unknown dialect, bad pattern, unresolvable reference) raises an ERROR
+ * with ERRCODE_INVALID_PARAMETER_VALUE whose message names the location.
+ */
+extern JsonSchema *JsonSchemaCompile(Jsonb *schema,
+									 const JsonSchemaOptions *options,
+									 MemoryContext mcxt);
+
+/*
+ * Validate an instance.  Returns true when valid.  When errors is not NULL,
+ * every failure is appended to *errors as a JsonSchemaError * allocated in
+ * CurrentMemoryContext; when it is NULL the validator may stop at the first
+ * failure.
+ */
+extern bool JsonSchemaValidate(JsonSchema *schema, Jsonb *instance,
+							   List **errors);
+
+/* Build a JsonSchemaError (strings are copied into CurrentMemoryContext) */
+extern JsonSchemaError *JsonSchemaMakeError(const char *instance_path,
+											const char *keyword_path,
+											const char *keyword,
+											const char *message);
+
+/*
+ * Render a list of JsonSchemaError * as a jsonb array of objects with keys
+ * instance_path, keyword_path, keyword, message.
+ */
+extern Jsonb *JsonSchemaErrorsToJsonb(List *errors);
+
+#endif							/* OMNI_JSONSCHEMA_H */

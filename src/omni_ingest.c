@@ -1,0 +1,58 @@
+/*
+ * omni_ingest.c
+ *		Module entry point and settings.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/guc.h"
+
+#include "omni_ingest.h"
+
+PG_MODULE_MAGIC;
+
+int			omni_chunk_rows = 1000;
+int			omni_max_line_bytes = 16 * 1024 * 1024;
+int			omni_reject_line_bytes = 8192;
+bool		omni_allow_drop_data = false;
+
+void		_PG_init(void);
+
+/* Define the omni_ingest.* settings */
+void
+_PG_init(void)
+{
+	DefineCustomIntVariable("omni_ingest.chunk_rows",
+							"Valid records written to Bronze and Silver per statement.",
+							NULL,
+							&omni_chunk_rows,
+							1000, 1, 100000,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("omni_ingest.max_line_bytes",
+							"Longest JSON Lines line accepted; longer lines are rejected.",
+							NULL,
+							&omni_max_line_bytes,
+							16 * 1024 * 1024, 1024, 256 * 1024 * 1024 - 1,
+							PGC_SUSET, GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("omni_ingest.reject_line_bytes",
+							"Bytes of a rejected line kept in the reject table.",
+							NULL,
+							&omni_reject_line_bytes,
+							8192, 0, 1024 * 1024,
+							PGC_USERSET, GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("omni_ingest.allow_drop_data",
+							 "Allow DROP EXTENSION omni_ingest while its tables hold data.",
+							 NULL,
+							 &omni_allow_drop_data,
+							 false,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("omni_ingest");
+}

@@ -1,0 +1,2 @@
+/* parse.c: placeholder */
+#include "postgres.h"

@@ -1,0 +1,2 @@
+/* reader.c: placeholder */
+#include "postgres.h"

@@ -1,0 +1,2 @@
+/* reconcile.c: placeholder */
+#include "postgres.h"

@@ -1,0 +1,2 @@
+/* rules.c: placeholder */
+#include "postgres.h"

@@ -1,0 +1,2 @@
+/* writer.c: placeholder */
+#include "postgres.h"
