@@ -66,7 +66,7 @@ CREATE TABLE omni_ingest.batch_ledger (
 	loaded_run_id     bigint,
 	started_at        timestamptz NOT NULL,
 	finished_at       timestamptz,
-	run_by            name NOT NULL DEFAULT SESSION_USER
+	run_by            name NOT NULL DEFAULT CURRENT_USER
 );
 CREATE INDEX ON omni_ingest.batch_ledger (batch_id);
 COMMENT ON TABLE omni_ingest.batch_ledger IS 'one row per omni_ingest_jsonl call: what was read, judged and written';
@@ -136,6 +136,7 @@ CREATE TABLE omni_ingest.ticket_fact (
 	last_line_number   bigint NOT NULL,
 	loaded_at          timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
+CREATE INDEX ON omni_ingest.ticket_fact (last_batch_id);
 COMMENT ON TABLE omni_ingest.ticket_fact IS 'Silver: one typed row per ticket_id at its newest version';
 COMMENT ON COLUMN omni_ingest.ticket_fact.record_version IS 'coalesce(updated_at, created_at) of the record held';
 
@@ -157,8 +158,8 @@ SELECT pg_catalog.pg_extension_config_dump('omni_ingest.ticket_fact', '');
 -- Functions
 ------------------------------------------------------------------------
 CREATE FUNCTION omni_register_contract(schema jsonb, contract_ref text DEFAULT NULL,
-                                       format_assertion boolean DEFAULT true)
-RETURNS TABLE (contract_ref text, version integer)
+                                       format_assertion boolean DEFAULT true,
+                                       OUT contract_ref text, OUT version integer)
 AS 'MODULE_PATHNAME', 'omni_register_contract'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION omni_register_contract(jsonb, text, boolean) IS
@@ -215,3 +216,8 @@ COMMENT ON FUNCTION omni_ingest_drop_guard() IS
 CREATE EVENT TRIGGER omni_ingest_drop_guard ON ddl_command_start
 	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
 	EXECUTE FUNCTION omni_ingest_drop_guard();
+
+-- Contracts are not secret: anyone may read them (omni_validate resolves
+-- references through them).  Everything else is granted by an administrator.
+GRANT USAGE ON SCHEMA omni_ingest TO PUBLIC;
+GRANT SELECT ON omni_ingest.contract, omni_ingest.contract_target TO PUBLIC;

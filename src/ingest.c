@@ -1,2 +1,439 @@
-/* ingest.c: placeholder */
+/*
+ * ingest.c
+ *		omni_ingest_jsonl: one call that reads, judges and writes a batch.
+ *
+ *	  claim the batch (ledger) -> read lines -> parse -> validate -> route
+ *	  -> write per chunk -> close the ledger row -> summary row
+ *
+ * Bad calls (no privilege, missing file, unknown contract, a batch id
+ * already loaded from other content) raise before anything is written.
+ * Once the run has started, its writes happen in a subtransaction: if
+ * anything fails midway, every Bronze, Silver and reject row of the run is
+ * rolled back, the ledger row says "failed" with the SQLSTATE, message and
+ * line reached, and the caller gets a WARNING and a summary row whose
+ * status is "failed".  A cancel is not swallowed: it is re-raised.
+ */
 #include "postgres.h"
+
+#include "access/xact.h"
+#include "commands/progress.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "utils/backend_progress.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
+#include "utils/timestamp.h"
+
+#include "contract.h"
+#include "ledger.h"
+#include "omni_ingest.h"
+#include "parse.h"
+#include "reader.h"
+#include "rules.h"
+#include "spi_util.h"
+#include "writer.h"
+
+/* Lines between two progress reports */
+#define PROGRESS_EVERY 1024
+
+typedef struct IngestState
+{
+	RunRecord  *run;
+	Contract   *contract;
+	LineReader *reader;
+	Writer	   *writer;
+	int64		current_line;	/* for the error context */
+	MemoryContext line_cxt;		/* reset after every line */
+} IngestState;
+
+/* Error context: name the file and line being processed */
+static void
+IngestErrorContext(void *arg)
+{
+	IngestState *state = arg;
+
+	if (state->current_line > 0)
+		errcontext("JSON Lines file \"%s\", line " INT64_FORMAT,
+				   state->run->path, state->current_line);
+	else
+		errcontext("JSON Lines file \"%s\"", state->run->path);
+}
+
+/* Publish progress in pg_stat_progress_copy */
+static void
+ReportProgress(IngestState *state)
+{
+	const int	index[] = {PROGRESS_COPY_BYTES_PROCESSED,
+		PROGRESS_COPY_TUPLES_PROCESSED,
+	PROGRESS_COPY_TUPLES_EXCLUDED};
+	int64		values[3];
+
+	values[0] = state->reader->next_offset;
+	values[1] = state->run->valid;
+	values[2] = state->run->invalid;
+	pgstat_progress_update_multi_param(3, index, values);
+}
+
+/* Judge one non-blank line: valid record, or reject with reasons */
+static void
+IngestLine(IngestState *state, ReaderLine *line)
+{
+	RunRecord  *run = state->run;
+	List	   *errors = NIL;
+	Jsonb	   *record = NULL;
+
+	if (line->truncated)
+		errors = lappend(errors,
+						 JsonSchemaMakeError("", "", "line_size",
+											 psprintf("line is " INT64_FORMAT " bytes, longer than omni_ingest.max_line_bytes (%d)",
+													  line->full_len, omni_max_line_bytes)));
+	else
+	{
+		const char *keyword;
+		char	   *reason;
+
+		record = ParseJsonLine((char *) line->data, line->len, &keyword, &reason);
+		if (record == NULL)
+			errors = lappend(errors, JsonSchemaMakeError("", "", keyword, reason));
+		else if (!JB_ROOT_IS_OBJECT(record))
+			errors = lappend(errors,
+							 JsonSchemaMakeError("", "", "json",
+												 psprintf("line is a JSON %s, not an object",
+														  JB_ROOT_IS_SCALAR(record) ? "scalar" : "array")));
+		else
+		{
+			(void) JsonSchemaValidate(state->contract->program, record, &errors);
+			CheckRecordRules(state->contract, state->writer->timestamp_fields,
+							 record, &errors);
+		}
+	}
+
+	if (errors == NIL)
+	{
+		run->valid++;
+		WriterAddRecord(state->writer, record, line->number);
+	}
+	else
+	{
+		run->invalid++;
+		WriterAddReject(state->writer, line->number, line->offset,
+						line->full_len, line->data, line->len,
+						line->truncated, JsonSchemaErrorsToJsonb(errors));
+	}
+}
+
+/* Read, judge and write every line of the file (up to the limit) */
+static void
+IngestLines(IngestState *state)
+{
+	RunRecord  *run = state->run;
+	ReaderLine	line;
+	ErrorContextCallback errcallback;
+	MemoryContext old;
+
+	errcallback.callback = IngestErrorContext;
+	errcallback.arg = state;
+	errcallback.previous = error_context_stack;
+	error_context_stack = &errcallback;
+
+	state->writer = WriterBegin(state->contract, run->batch_id, run->run_id,
+								run->dry_run);
+
+	while (run->row_limit < 0 || run->total < run->row_limit)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (!LineReaderNext(state->reader, &line))
+			break;
+		state->current_line = line.number;
+		run->lines_read = line.number;
+
+		if (LineIsBlank(line.data, line.len))
+		{
+			run->blank_lines++;
+			continue;
+		}
+		run->total++;
+
+		old = MemoryContextSwitchTo(state->line_cxt);
+		IngestLine(state, &line);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(state->line_cxt);
+
+		if (run->total % PROGRESS_EVERY == 0)
+			ReportProgress(state);
+	}
+	state->current_line = 0;
+	WriterFlush(state->writer);
+	run->bytes_read = state->reader->next_offset;
+	ReportProgress(state);
+
+	error_context_stack = errcallback.previous;
+}
+
+/*
+ * Run the ingest in a subtransaction.  Returns true on success; on failure
+ * everything the run wrote is gone and run holds the error.
+ */
+static bool
+IngestInSubtransaction(IngestState *state)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	volatile bool ok = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+
+	PG_TRY();
+	{
+		IngestLines(state);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+
+		/* A cancel or shutdown request is the caller's, not a load failure */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+			ReThrowError(edata);
+
+		state->run->error_sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
+		state->run->error_message = edata->message;
+		ok = false;
+	}
+	PG_END_TRY();
+	return ok;
+}
+
+/* Refuse a rerun of a loaded batch unless it is the same load */
+static void
+CheckRerun(RunRecord *loaded, RunRecord *run, LineReader *reader)
+{
+	const char *what = NULL;
+
+	if (strcmp(loaded->contract_ref, run->contract_ref) != 0 ||
+		loaded->contract_version != run->contract_version)
+		what = psprintf("contract \"%s\" version %d", loaded->contract_ref,
+						loaded->contract_version);
+	else if (loaded->row_limit != run->row_limit)
+		what = loaded->row_limit < 0 ? pstrdup("no limit") :
+			psprintf("limit " INT64_FORMAT, loaded->row_limit);
+	else if (loaded->file_size != reader->file_size)
+		what = psprintf("a file of " INT64_FORMAT " bytes", loaded->file_size);
+	else
+	{
+		LineReaderSkipToEnd(reader);
+		run->file_sha256 = LineReaderFinishSha256(reader);
+		if (strcmp(loaded->file_sha256, run->file_sha256) != 0)
+			what = psprintf("a file with SHA-256 %s", loaded->file_sha256);
+	}
+
+	if (what != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DUPLICATE_OBJECT),
+				 errmsg("batch \"%s\" was already loaded with different input", run->batch_id),
+				 errdetail("Run " INT64_FORMAT " loaded it with %s.", loaded->run_id, what),
+				 errhint("Use a new batch id for new content.")));
+}
+
+/* Copy the outcome of the run that loaded a batch into a no-op run */
+static void
+CopyLoadedCounts(RunRecord *run, RunRecord *loaded)
+{
+	run->total = loaded->total;
+	run->valid = loaded->valid;
+	run->invalid = loaded->invalid;
+	run->inserted = loaded->inserted;
+	run->skipped = loaded->skipped;
+	run->silver_inserted = loaded->silver_inserted;
+	run->silver_updated = loaded->silver_updated;
+	run->silver_unchanged = loaded->silver_unchanged;
+	run->silver_superseded = loaded->silver_superseded;
+	run->blank_lines = loaded->blank_lines;
+	run->bytes_read = loaded->bytes_read;
+	run->lines_read = loaded->lines_read;
+	run->loaded_run_id = loaded->run_id;
+}
+
+/* The summary row returned to the caller */
+static Datum
+SummaryRow(FunctionCallInfo fcinfo, RunRecord *run)
+{
+	TupleDesc	tupdesc;
+	Datum		values[19];
+	bool		nulls[19];
+	int			i = 0;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	memset(nulls, 0, sizeof(nulls));
+	values[i++] = CStringGetTextDatum(run->batch_id);
+	values[i++] = Int64GetDatum(run->run_id);
+	values[i++] = CStringGetTextDatum(run->contract_ref);
+	values[i++] = Int32GetDatum(run->contract_version);
+	values[i++] = CStringGetTextDatum(run->status);
+	values[i++] = Int64GetDatum(run->total);
+	values[i++] = Int64GetDatum(run->valid);
+	values[i++] = Int64GetDatum(run->invalid);
+	values[i++] = Int64GetDatum(run->inserted);
+	values[i++] = Int64GetDatum(run->skipped);
+	values[i++] = Int64GetDatum(run->silver_inserted);
+	values[i++] = Int64GetDatum(run->silver_updated);
+	values[i++] = Int64GetDatum(run->silver_unchanged);
+	values[i++] = Int64GetDatum(run->silver_superseded);
+	values[i++] = Int64GetDatum(run->errors);
+	values[i++] = Int64GetDatum(run->blank_lines);
+	values[i++] = Int64GetDatum(run->bytes_read);
+	values[i++] = TimestampTzGetDatum(run->started_at);
+	values[i++] = TimestampTzGetDatum(run->finished_at);
+	tupdesc = BlessTupleDesc(tupdesc);
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* Text argument that must be present and non-empty */
+static char *
+RequiredTextArg(FunctionCallInfo fcinfo, int argno, const char *name)
+{
+	char	   *value;
+
+	if (PG_ARGISNULL(argno) ||
+		(value = text_to_cstring(PG_GETARG_TEXT_PP(argno)))[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null or empty", name),
+				 errhint("Pass a non-empty %s.", name)));
+	return value;
+}
+
+/*
+ * omni_ingest_jsonl(path, batch_id, dry_run, contract_ref, limit)
+ */
+PG_FUNCTION_INFO_V1(omni_ingest_jsonl);
+Datum
+omni_ingest_jsonl(PG_FUNCTION_ARGS)
+{
+	IngestState state;
+	RunRecord  *run = palloc0(sizeof(RunRecord));
+	RunRecord  *loaded = NULL;
+	int			save_nestlevel;
+
+	run->path = RequiredTextArg(fcinfo, 0, "path");
+	run->batch_id = RequiredTextArg(fcinfo, 1, "batch_id");
+	run->dry_run = PG_ARGISNULL(2) ? false : PG_GETARG_BOOL(2);
+	run->contract_ref = RequiredTextArg(fcinfo, 3, "contract_ref");
+	run->row_limit = PG_ARGISNULL(4) ? -1 : PG_GETARG_INT64(4);
+	if (run->row_limit < -1 || (!PG_ARGISNULL(4) && run->row_limit < 0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("limit must not be negative"),
+				 errhint("Pass NULL to read the whole file.")));
+	run->started_at = GetCurrentTimestamp();
+
+	CheckServerFileReadable(run->path);
+	if (GetDatabaseEncoding() != PG_UTF8)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("omni_ingest needs a database with encoding UTF8, not %s",
+						GetDatabaseEncodingName()),
+				 errhint("Create the database with ENCODING 'UTF8'.")));
+
+	memset(&state, 0, sizeof(state));
+	state.run = run;
+	state.contract = ContractLookup(run->contract_ref);
+	run->contract_version = state.contract->version;
+	if (!run->dry_run && !OidIsValid(state.contract->bronze_table))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("contract \"%s\" has no Bronze and Silver tables to load into",
+						run->contract_ref),
+				 errhint("Run it with dry_run => true to validate a file, or add a row to omni_ingest.contract_target.")));
+	state.reader = LineReaderOpen(run->path, omni_max_line_bytes);
+	run->file_size = state.reader->file_size;
+	state.line_cxt = AllocSetContextCreate(CurrentMemoryContext,
+										   "omni_ingest line",
+										   ALLOCSET_DEFAULT_SIZES);
+
+	SPI_connect();
+	save_nestlevel = OmniPinSearchPath();
+
+	if (!run->dry_run)
+	{
+		LedgerLockBatch(run->batch_id);
+		loaded = LedgerFindLoaded(run->batch_id);
+	}
+
+	if (loaded != NULL)
+	{
+		CheckRerun(loaded, run, state.reader);
+		CopyLoadedCounts(run, loaded);
+		run->status = RUN_ALREADY_LOADED;
+		run->finished_at = GetCurrentTimestamp();
+		LedgerInsert(run);
+	}
+	else
+	{
+		run->status = RUN_RUNNING;
+		LedgerInsert(run);
+
+		pgstat_progress_start_command(PROGRESS_COMMAND_COPY,
+									  state.contract->bronze_table);
+		pgstat_progress_update_param(PROGRESS_COPY_COMMAND, PROGRESS_COPY_COMMAND_FROM);
+		pgstat_progress_update_param(PROGRESS_COPY_TYPE, PROGRESS_COPY_TYPE_FILE);
+		pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, run->file_size);
+
+		if (IngestInSubtransaction(&state))
+		{
+			WriterCounts *counts = &state.writer->counts;
+
+			run->inserted = counts->inserted;
+			run->skipped = run->dry_run ? 0 : run->valid - counts->inserted;
+			run->silver_inserted = counts->silver_inserted;
+			run->silver_updated = counts->silver_updated;
+			run->silver_unchanged = counts->silver_unchanged;
+			run->silver_superseded = counts->silver_superseded;
+			run->status = run->dry_run ? RUN_DRY_RUN : RUN_LOADED;
+		}
+		else
+		{
+			run->status = RUN_FAILED;
+			run->errors = 1;
+			ereport(WARNING,
+					(errmsg("batch \"%s\" failed after " INT64_FORMAT " lines: %s",
+							run->batch_id, run->lines_read, run->error_message),
+					 errdetail("SQLSTATE %s. Nothing of the batch was written; ledger run " INT64_FORMAT " records the failure.",
+							   run->error_sqlstate, run->run_id),
+					 errhint("Fix the cause, then run the same batch again.")));
+		}
+		pgstat_progress_end_command();
+
+		/* The file's SHA-256 covers all of it, also when a limit stopped early */
+		if (state.reader->sha != NULL)
+		{
+			LineReaderSkipToEnd(state.reader);
+			run->file_sha256 = LineReaderFinishSha256(state.reader);
+			run->file_size = state.reader->bytes_read;
+		}
+		run->finished_at = GetCurrentTimestamp();
+		LedgerUpdate(run);
+	}
+
+	LineReaderClose(state.reader);
+	OmniRestoreSearchPath(save_nestlevel);
+	SPI_finish();
+
+	PG_RETURN_DATUM(SummaryRow(fcinfo, run));
+}

@@ -1,2 +1,216 @@
-/* ledger.c: placeholder */
+/*
+ * ledger.c
+ *		The batch ledger: one row per run of omni_ingest_jsonl.
+ *
+ * A batch id names one load.  Runs of the same batch id are serialized by
+ * a transaction-level advisory lock, so a second session asking for a batch
+ * that is being loaded waits, then sees the first run's outcome and
+ * becomes a no-op (or is refused, if its file differs).  Every call leaves
+ * a row: loaded, already_loaded, dry_run or failed.  All functions here
+ * expect the caller to be connected to SPI with search_path pinned.
+ */
 #include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "ledger.h"
+#include "omni_ingest.h"
+#include "spi_util.h"
+
+/* Advisory lock class of batch ids: "omni" in ASCII */
+#define LEDGER_LOCK_CLASS 0x6f6d6e69
+
+#define LEDGER_COLUMNS \
+	"run_id, batch_id, contract_ref, contract_version, path, file_sha256," \
+	" file_size, row_limit, dry_run, status, total, valid, invalid, inserted," \
+	" skipped, silver_inserted, silver_updated, silver_unchanged," \
+	" silver_superseded, errors, blank_lines, bytes_read, lines_read," \
+	" error_sqlstate, error_message, loaded_run_id, started_at, finished_at"
+#define LEDGER_NCOLUMNS 28
+
+/* Serialize runs of one batch id until the end of the transaction */
+void
+LedgerLockBatch(const char *batch_id)
+{
+	Oid			types[2] = {INT4OID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = Int32GetDatum(LEDGER_LOCK_CLASS);
+	values[1] = CStringGetTextDatum(batch_id);
+	OmniSpiExec("SELECT pg_catalog.pg_advisory_xact_lock($1, pg_catalog.hashtext($2))",
+				2, types, values, NULL, false, SPI_OK_SELECT);
+}
+
+/* Column i (1-based) of the current result row as int8, 0 when null */
+static int64
+GetInt64(HeapTuple tup, TupleDesc desc, int col)
+{
+	bool		isnull;
+	Datum		d = SPI_getbinval(tup, desc, col, &isnull);
+
+	if (isnull)
+		return 0;
+	return SPI_gettypeid(desc, col) == INT4OID ? DatumGetInt32(d) : DatumGetInt64(d);
+}
+
+/* Build a RunRecord from a row of LEDGER_COLUMNS */
+static RunRecord *
+RunFromTuple(HeapTuple tup, TupleDesc desc)
+{
+	RunRecord  *run = palloc0(sizeof(RunRecord));
+	bool		isnull;
+	Datum		d;
+
+	run->run_id = GetInt64(tup, desc, 1);
+	run->batch_id = SPI_getvalue(tup, desc, 2);
+	run->contract_ref = SPI_getvalue(tup, desc, 3);
+	run->contract_version = (int32) GetInt64(tup, desc, 4);
+	run->path = SPI_getvalue(tup, desc, 5);
+	run->file_sha256 = SPI_getvalue(tup, desc, 6);
+	run->file_size = GetInt64(tup, desc, 7);
+	d = SPI_getbinval(tup, desc, 8, &isnull);
+	run->row_limit = isnull ? -1 : DatumGetInt64(d);
+	run->dry_run = DatumGetBool(SPI_getbinval(tup, desc, 9, &isnull));
+	run->status = SPI_getvalue(tup, desc, 10);
+	run->total = GetInt64(tup, desc, 11);
+	run->valid = GetInt64(tup, desc, 12);
+	run->invalid = GetInt64(tup, desc, 13);
+	run->inserted = GetInt64(tup, desc, 14);
+	run->skipped = GetInt64(tup, desc, 15);
+	run->silver_inserted = GetInt64(tup, desc, 16);
+	run->silver_updated = GetInt64(tup, desc, 17);
+	run->silver_unchanged = GetInt64(tup, desc, 18);
+	run->silver_superseded = GetInt64(tup, desc, 19);
+	run->errors = GetInt64(tup, desc, 20);
+	run->blank_lines = GetInt64(tup, desc, 21);
+	run->bytes_read = GetInt64(tup, desc, 22);
+	run->lines_read = GetInt64(tup, desc, 23);
+	run->error_sqlstate = SPI_getvalue(tup, desc, 24);
+	run->error_message = SPI_getvalue(tup, desc, 25);
+	run->loaded_run_id = GetInt64(tup, desc, 26);
+	d = SPI_getbinval(tup, desc, 27, &isnull);
+	run->started_at = isnull ? 0 : DatumGetTimestampTz(d);
+	d = SPI_getbinval(tup, desc, 28, &isnull);
+	run->finished_at = isnull ? 0 : DatumGetTimestampTz(d);
+	return run;
+}
+
+/* The newest run of a batch (only loaded ones when loaded_only), or NULL */
+RunRecord *
+LedgerLatestRun(const char *batch_id, bool loaded_only)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+
+	values[0] = CStringGetTextDatum(batch_id);
+	OmniSpiExec(loaded_only ?
+				"SELECT " LEDGER_COLUMNS " FROM omni_ingest.batch_ledger"
+				" WHERE batch_id = $1 AND status = 'loaded'"
+				" ORDER BY run_id DESC LIMIT 1" :
+				"SELECT " LEDGER_COLUMNS " FROM omni_ingest.batch_ledger"
+				" WHERE batch_id = $1 ORDER BY run_id DESC LIMIT 1",
+				1, types, values, NULL, false, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		return NULL;
+	return RunFromTuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
+}
+
+/* The run that loaded a batch, or NULL if it was never loaded */
+RunRecord *
+LedgerFindLoaded(const char *batch_id)
+{
+	return LedgerLatestRun(batch_id, true);
+}
+
+/* Fill parameter arrays with a run's columns (run_id excluded) */
+static void
+RunToParams(RunRecord *run, Oid *types, Datum *values, char *nulls)
+{
+	int			i = 0;
+
+#define PARAM(type, value, isnull) \
+	do { types[i] = (type); values[i] = (isnull) ? (Datum) 0 : (value); \
+		 nulls[i] = (isnull) ? 'n' : ' '; i++; } while (0)
+
+	PARAM(TEXTOID, CStringGetTextDatum(run->batch_id), false);
+	PARAM(TEXTOID, CStringGetTextDatum(run->contract_ref), false);
+	PARAM(INT4OID, Int32GetDatum(run->contract_version), false);
+	PARAM(TEXTOID, run->path ? CStringGetTextDatum(run->path) : 0, run->path == NULL);
+	PARAM(TEXTOID, run->file_sha256 ? CStringGetTextDatum(run->file_sha256) : 0, run->file_sha256 == NULL);
+	PARAM(INT8OID, Int64GetDatum(run->file_size), run->file_sha256 == NULL);
+	PARAM(INT8OID, Int64GetDatum(run->row_limit), run->row_limit < 0);
+	PARAM(BOOLOID, BoolGetDatum(run->dry_run), false);
+	PARAM(TEXTOID, CStringGetTextDatum(run->status), false);
+	PARAM(INT8OID, Int64GetDatum(run->total), false);
+	PARAM(INT8OID, Int64GetDatum(run->valid), false);
+	PARAM(INT8OID, Int64GetDatum(run->invalid), false);
+	PARAM(INT8OID, Int64GetDatum(run->inserted), false);
+	PARAM(INT8OID, Int64GetDatum(run->skipped), false);
+	PARAM(INT8OID, Int64GetDatum(run->silver_inserted), false);
+	PARAM(INT8OID, Int64GetDatum(run->silver_updated), false);
+	PARAM(INT8OID, Int64GetDatum(run->silver_unchanged), false);
+	PARAM(INT8OID, Int64GetDatum(run->silver_superseded), false);
+	PARAM(INT8OID, Int64GetDatum(run->errors), false);
+	PARAM(INT8OID, Int64GetDatum(run->blank_lines), false);
+	PARAM(INT8OID, Int64GetDatum(run->bytes_read), false);
+	PARAM(INT8OID, Int64GetDatum(run->lines_read), false);
+	PARAM(TEXTOID, run->error_sqlstate ? CStringGetTextDatum(run->error_sqlstate) : 0, run->error_sqlstate == NULL);
+	PARAM(TEXTOID, run->error_message ? CStringGetTextDatum(run->error_message) : 0, run->error_message == NULL);
+	PARAM(INT8OID, Int64GetDatum(run->loaded_run_id), run->loaded_run_id == 0);
+	PARAM(TIMESTAMPTZOID, TimestampTzGetDatum(run->started_at), false);
+	PARAM(TIMESTAMPTZOID, TimestampTzGetDatum(run->finished_at), run->finished_at == 0);
+#undef PARAM
+	Assert(i == LEDGER_NCOLUMNS - 1);
+}
+
+/* Insert a ledger row for run and set run->run_id */
+void
+LedgerInsert(RunRecord *run)
+{
+	Oid			types[LEDGER_NCOLUMNS];
+	Datum		values[LEDGER_NCOLUMNS];
+	char		nulls[LEDGER_NCOLUMNS];
+	bool		isnull;
+
+	RunToParams(run, types, values, nulls);
+	OmniSpiExec("INSERT INTO omni_ingest.batch_ledger ("
+				" batch_id, contract_ref, contract_version, path, file_sha256,"
+				" file_size, row_limit, dry_run, status, total, valid, invalid, inserted,"
+				" skipped, silver_inserted, silver_updated, silver_unchanged,"
+				" silver_superseded, errors, blank_lines, bytes_read, lines_read,"
+				" error_sqlstate, error_message, loaded_run_id, started_at, finished_at)"
+				" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+				" $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
+				" RETURNING run_id",
+				LEDGER_NCOLUMNS - 1, types, values, nulls, false,
+				SPI_OK_INSERT_RETURNING);
+	run->run_id = OmniSpiGetInt64(0, 1, &isnull);
+}
+
+/* Rewrite every column of run's ledger row */
+void
+LedgerUpdate(RunRecord *run)
+{
+	Oid			types[LEDGER_NCOLUMNS];
+	Datum		values[LEDGER_NCOLUMNS];
+	char		nulls[LEDGER_NCOLUMNS];
+
+	RunToParams(run, types, values, nulls);
+	types[LEDGER_NCOLUMNS - 1] = INT8OID;
+	values[LEDGER_NCOLUMNS - 1] = Int64GetDatum(run->run_id);
+	nulls[LEDGER_NCOLUMNS - 1] = ' ';
+	OmniSpiExec("UPDATE omni_ingest.batch_ledger SET"
+				" (batch_id, contract_ref, contract_version, path, file_sha256,"
+				" file_size, row_limit, dry_run, status, total, valid, invalid, inserted,"
+				" skipped, silver_inserted, silver_updated, silver_unchanged,"
+				" silver_superseded, errors, blank_lines, bytes_read, lines_read,"
+				" error_sqlstate, error_message, loaded_run_id, started_at, finished_at)"
+				" = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+				" $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
+				" WHERE run_id = $28",
+				LEDGER_NCOLUMNS, types, values, nulls, false, SPI_OK_UPDATE);
+	if (SPI_processed != 1)
+		elog(ERROR, "ledger row of run " INT64_FORMAT " not found", run->run_id);
+}

@@ -1,2 +1,283 @@
-/* parse.c: placeholder */
+/*
+ * parse.c
+ *		Turn one JSON Lines line into jsonb with PostgreSQL's JSON parser.
+ *
+ * jsonb_in raises an ERROR for bad input, which would abort the batch.
+ * Here the same parser (pg_parse_json) reports failures as return codes,
+ * and the semantic actions below build the jsonb value the way jsonb_in
+ * does.  The few inputs that could still make PostgreSQL raise while
+ * building the value (a number numeric cannot hold, nesting deep enough
+ * to exhaust the stack) are caught before they reach that code.
+ */
 #include "postgres.h"
+
+#include "common/jsonapi.h"
+#include "mb/pg_wchar.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+
+#include "parse.h"
+
+/* Limits of the numeric type, in decimal digits, with some margin */
+#define NUMERIC_SAFE_INT_DIGITS 131000
+#define NUMERIC_SAFE_FRAC_DIGITS 16000
+
+typedef struct LineParseState
+{
+	JsonbParseState *parse_state;
+	JsonbValue *result;
+	char	   *failure;		/* set once; later actions do nothing */
+} LineParseState;
+
+/* True when numeric_in can hold the JSON number token without raising */
+static bool
+NumberFitsNumeric(const char *token)
+{
+	const char *p = token;
+	long		int_digits = 0;
+	long		frac_digits = 0;
+	long		exponent = 0;
+
+	if (*p == '-')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		int_digits++, p++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			frac_digits++;
+	if (*p == 'e' || *p == 'E')
+	{
+		bool		negative = false;
+
+		p++;
+		if (*p == '+' || *p == '-')
+			negative = (*p++ == '-');
+		for (; *p >= '0' && *p <= '9'; p++)
+		{
+			exponent = exponent * 10 + (*p - '0');
+			if (exponent > 10 * NUMERIC_SAFE_INT_DIGITS)
+				return false;
+		}
+		if (negative)
+			exponent = -exponent;
+	}
+	return int_digits + exponent <= NUMERIC_SAFE_INT_DIGITS &&
+		frac_digits - exponent <= NUMERIC_SAFE_FRAC_DIGITS;
+}
+
+/* Push a scalar as an array element, an object value or a raw scalar */
+static void
+PushScalar(LineParseState *state, JsonbValue *v)
+{
+	if (state->parse_state == NULL)
+	{
+		JsonbValue	va;
+
+		va.type = jbvArray;
+		va.val.array.rawScalar = true;
+		va.val.array.nElems = 1;
+		pushJsonbValue(&state->parse_state, WJB_BEGIN_ARRAY, &va);
+		pushJsonbValue(&state->parse_state, WJB_ELEM, v);
+		state->result = pushJsonbValue(&state->parse_state, WJB_END_ARRAY, NULL);
+	}
+	else if (state->parse_state->contVal.type == jbvArray)
+		pushJsonbValue(&state->parse_state, WJB_ELEM, v);
+	else
+		pushJsonbValue(&state->parse_state, WJB_VALUE, v);
+}
+
+static void
+LineObjectStart(void *arg)
+{
+	LineParseState *state = arg;
+
+	if (!state->failure)
+		pushJsonbValue(&state->parse_state, WJB_BEGIN_OBJECT, NULL);
+}
+
+static void
+LineObjectEnd(void *arg)
+{
+	LineParseState *state = arg;
+
+	if (!state->failure)
+		state->result = pushJsonbValue(&state->parse_state, WJB_END_OBJECT, NULL);
+}
+
+static void
+LineArrayStart(void *arg)
+{
+	LineParseState *state = arg;
+
+	if (!state->failure)
+		pushJsonbValue(&state->parse_state, WJB_BEGIN_ARRAY, NULL);
+}
+
+static void
+LineArrayEnd(void *arg)
+{
+	LineParseState *state = arg;
+
+	if (!state->failure)
+		state->result = pushJsonbValue(&state->parse_state, WJB_END_ARRAY, NULL);
+}
+
+static void
+LineObjectField(void *arg, char *fname, bool isnull)
+{
+	LineParseState *state = arg;
+	JsonbValue	v;
+
+	if (state->failure)
+		return;
+	v.type = jbvString;
+	v.val.string.len = strlen(fname);
+	v.val.string.val = fname;
+	pushJsonbValue(&state->parse_state, WJB_KEY, &v);
+}
+
+static void
+LineScalar(void *arg, char *token, JsonTokenType tokentype)
+{
+	LineParseState *state = arg;
+	JsonbValue	v;
+
+	if (state->failure)
+		return;
+
+	switch (tokentype)
+	{
+		case JSON_TOKEN_STRING:
+			v.type = jbvString;
+			v.val.string.len = strlen(token);
+			v.val.string.val = token;
+			break;
+		case JSON_TOKEN_NUMBER:
+			if (!NumberFitsNumeric(token))
+			{
+				state->failure = psprintf("number %.40s%s is out of range",
+										  token, strlen(token) > 40 ? "..." : "");
+				return;
+			}
+			v.type = jbvNumeric;
+			v.val.numeric = DatumGetNumeric(DirectFunctionCall3(numeric_in,
+																CStringGetDatum(token),
+																ObjectIdGetDatum(InvalidOid),
+																Int32GetDatum(-1)));
+			break;
+		case JSON_TOKEN_TRUE:
+			v.type = jbvBool;
+			v.val.boolean = true;
+			break;
+		case JSON_TOKEN_FALSE:
+			v.type = jbvBool;
+			v.val.boolean = false;
+			break;
+		case JSON_TOKEN_NULL:
+			v.type = jbvNull;
+			break;
+		default:
+			elog(ERROR, "unexpected JSON token type %d", (int) tokentype);
+	}
+	PushScalar(state, &v);
+}
+
+/*
+ * Nesting depth of a JSON text, ignoring brackets inside strings; stops
+ * counting once past limit.  Only long lines can nest deeply enough to
+ * matter, so short lines are not scanned.
+ */
+static bool
+DepthWithin(const char *data, int len, int limit)
+{
+	int			depth = 0;
+	bool		in_string = false;
+
+	if (len <= limit)
+		return true;
+	for (int i = 0; i < len; i++)
+	{
+		char		c = data[i];
+
+		if (in_string)
+		{
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		}
+		else if (c == '"')
+			in_string = true;
+		else if (c == '[' || c == '{')
+		{
+			if (++depth > limit)
+				return false;
+		}
+		else if (c == ']' || c == '}')
+			depth--;
+	}
+	return true;
+}
+
+/* Parse one line into jsonb; NULL with a reason when it is not JSON */
+Jsonb *
+ParseJsonLine(char *data, int len, const char **keyword, char **reason)
+{
+	int			valid_len;
+	JsonLexContext *lex;
+	JsonSemAction sem;
+	LineParseState state;
+	JsonParseErrorType rc;
+
+	valid_len = pg_encoding_verifymbstr(PG_UTF8, data, len);
+	if (valid_len < len)
+	{
+		*keyword = "encoding";
+		*reason = data[valid_len] == '\0' ?
+			psprintf("NUL byte at byte %d of the line", valid_len + 1) :
+			psprintf("invalid UTF-8 at byte %d of the line", valid_len + 1);
+		return NULL;
+	}
+
+	*keyword = "json";
+	if (!DepthWithin(data, len, OMNI_MAX_JSON_DEPTH))
+	{
+		*reason = psprintf("JSON nesting deeper than %d levels", OMNI_MAX_JSON_DEPTH);
+		return NULL;
+	}
+
+	memset(&state, 0, sizeof(state));
+	memset(&sem, 0, sizeof(sem));
+	sem.semstate = &state;
+	sem.object_start = LineObjectStart;
+	sem.object_end = LineObjectEnd;
+	sem.array_start = LineArrayStart;
+	sem.array_end = LineArrayEnd;
+	sem.object_field_start = LineObjectField;
+	sem.scalar = LineScalar;
+
+	lex = makeJsonLexContextCstringLen(data, len, PG_UTF8, true);
+	rc = pg_parse_json(lex, &sem);
+	if (rc != JSON_SUCCESS)
+	{
+		char	   *detail = pstrdup(json_errdetail(rc, lex));
+		char	   *where = lex->token_start ? lex->token_start : lex->token_terminator;
+		int			at = (int) (where ? where - data : 0);
+
+		/* json_errdetail speaks in sentences; keep it as a clause */
+		if (detail[0] != '\0')
+			detail[0] = pg_ascii_tolower((unsigned char) detail[0]);
+		if (detail[0] != '\0' && detail[strlen(detail) - 1] == '.')
+			detail[strlen(detail) - 1] = '\0';
+		*reason = psprintf("invalid JSON at byte %d: %s", at + 1, detail);
+		return NULL;
+	}
+	if (state.failure)
+	{
+		*reason = state.failure;
+		return NULL;
+	}
+
+	return JsonbValueToJsonb(state.result);
+}

@@ -1,2 +1,212 @@
-/* reconcile.c: placeholder */
+/*
+ * reconcile.c
+ *		omni_reconcile: prove from the tables that a loaded batch closes.
+ *
+ * Reads only the ledger, the reject table, Bronze and Silver; never the
+ * file.  Each check is a row (check_name, expected, actual, ok, detail),
+ * and a last row, "verdict", counts the checks that passed.
+ */
 #include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+
+#include "ledger.h"
+#include "omni_ingest.h"
+#include "spi_util.h"
+
+typedef struct Checks
+{
+	ReturnSetInfo *rsinfo;
+	int			total;
+	int			passed;
+} Checks;
+
+/* Emit one check row */
+static void
+AddCheck(Checks *checks, const char *name, int64 expected, int64 actual,
+		 const char *detail)
+{
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	bool		ok = expected == actual;
+
+	values[0] = CStringGetTextDatum(name);
+	values[1] = Int64GetDatum(expected);
+	values[2] = Int64GetDatum(actual);
+	values[3] = BoolGetDatum(ok);
+	if (detail)
+		values[4] = CStringGetTextDatum(detail);
+	else
+		nulls[4] = true;
+	tuplestore_putvalues(checks->rsinfo->setResult, checks->rsinfo->setDesc,
+						 values, nulls);
+	checks->total++;
+	if (ok)
+		checks->passed++;
+}
+
+/* Run a query that answers one row (count, detail) */
+static int64
+QueryCount(const char *sql, int nargs, Oid *types, Datum *values, char **detail)
+{
+	bool		isnull;
+	int64		count;
+
+	OmniSpiExec(sql, nargs, types, values, NULL, true, SPI_OK_SELECT);
+	count = OmniSpiGetInt64(0, 1, &isnull);
+	if (detail)
+		*detail = SPI_tuptable->tupdesc->natts > 1 ? OmniSpiGetText(0, 2) : NULL;
+	return count;
+}
+
+/* Quoted qualified name of a regclass-valued column of the last result */
+static char *
+TableFromResult(int col)
+{
+	bool		isnull;
+	Oid			relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0],
+													   SPI_tuptable->tupdesc, col, &isnull));
+
+	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
+									  get_rel_name(relid));
+}
+
+/*
+ * omni_reconcile(batch_id text) returns setof (check_name, expected, actual,
+ * ok, detail)
+ */
+PG_FUNCTION_INFO_V1(omni_reconcile);
+Datum
+omni_reconcile(PG_FUNCTION_ARGS)
+{
+	Checks		checks;
+	char	   *batch_id;
+	RunRecord  *run;
+	Oid			types[2] = {TEXTOID, INT8OID};
+	Datum		values[2];
+	char	   *bronze;
+	char	   *silver;
+	char	   *key;
+	char	   *version_expr;
+	char	   *detail;
+	int64		actual;
+	int64		expected;
+	int			save_nestlevel;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("batch_id must not be null or empty"),
+				 errhint("Pass the batch id given to omni_ingest_jsonl.")));
+	batch_id = text_to_cstring(PG_GETARG_TEXT_PP(0));
+
+	InitMaterializedSRF(fcinfo, 0);
+	memset(&checks, 0, sizeof(checks));
+	checks.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	SPI_connect();
+	save_nestlevel = OmniPinSearchPath();
+
+	run = LedgerFindLoaded(batch_id);
+	if (run == NULL)
+	{
+		RunRecord  *latest = LedgerLatestRun(batch_id, false);
+
+		if (latest == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_OBJECT),
+					 errmsg("batch \"%s\" does not exist", batch_id),
+					 errhint("See omni_ingest.batch_ledger for the batches that were run.")));
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("batch \"%s\" has not been loaded", batch_id),
+				 errdetail("Its latest run, " INT64_FORMAT ", ended with status \"%s\".",
+						   latest->run_id, latest->status),
+				 errhint("Load it with omni_ingest_jsonl(..., dry_run => false), then reconcile.")));
+	}
+
+	values[0] = CStringGetTextDatum(run->contract_ref);
+	OmniSpiExec("SELECT bronze_table, silver_table, key_field,"
+				" (SELECT pg_catalog.string_agg(pg_catalog.format('(b.payload OPERATOR(pg_catalog.->>) %L)::pg_catalog.timestamptz', f), ', ')"
+				"  FROM pg_catalog.unnest(version_fields) AS f)"
+				" FROM omni_ingest.contract_target WHERE contract_ref = $1",
+				1, types, values, NULL, true, SPI_OK_SELECT);
+	if (SPI_processed != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("contract \"%s\" of batch \"%s\" has no Bronze and Silver tables",
+						run->contract_ref, batch_id)));
+	bronze = TableFromResult(1);
+	silver = TableFromResult(2);
+	key = OmniSpiGetText(0, 3);
+	version_expr = psprintf("COALESCE(%s)", OmniSpiGetText(0, 4));
+
+	values[0] = CStringGetTextDatum(batch_id);
+	values[1] = Int64GetDatum(run->run_id);
+
+	AddCheck(&checks, "lines_read = total + blank_lines", run->lines_read,
+			 run->total + run->blank_lines, NULL);
+	AddCheck(&checks, "total = valid + invalid", run->total,
+			 run->valid + run->invalid, NULL);
+
+	actual = QueryCount("SELECT pg_catalog.count(*), pg_catalog.string_agg(line_number::text, ', ' ORDER BY line_number)"
+						" FROM omni_ingest.reject WHERE run_id = $2 AND batch_id = $1",
+						2, types, values, &detail);
+	AddCheck(&checks, "invalid = reject rows", run->invalid, actual,
+			 actual == run->invalid ? NULL : psprintf("reject rows at lines: %s", detail ? detail : "none"));
+
+	actual = QueryCount(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE batch_id = $1", bronze),
+						1, types, values, NULL);
+	AddCheck(&checks, "inserted = Bronze rows of the batch", run->inserted, actual, NULL);
+
+	AddCheck(&checks, "valid = inserted + skipped", run->valid,
+			 run->inserted + run->skipped, NULL);
+	AddCheck(&checks, "valid = silver inserted + updated + unchanged + superseded",
+			 run->valid,
+			 run->silver_inserted + run->silver_updated + run->silver_unchanged +
+			 run->silver_superseded, NULL);
+
+	/* Every Bronze record of the batch is in Silver at that version or newer */
+	expected = QueryCount(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE batch_id = $1", bronze),
+						  1, types, values, NULL);
+	actual = QueryCount(psprintf("SELECT pg_catalog.count(*) FILTER (WHERE s.%s IS NOT NULL),"
+								 " pg_catalog.string_agg(b.payload OPERATOR(pg_catalog.->>) %s, ', ')"
+								 "  FILTER (WHERE s.%s IS NULL)"
+								 " FROM %s b LEFT JOIN %s s"
+								 "  ON s.%s OPERATOR(pg_catalog.=) (b.payload OPERATOR(pg_catalog.->>) %s)"
+								 "  AND s.record_version OPERATOR(pg_catalog.>=) %s"
+								 " WHERE b.batch_id = $1",
+								 quote_identifier(key), quote_literal_cstr(key),
+								 quote_identifier(key), bronze, silver,
+								 quote_identifier(key), quote_literal_cstr(key),
+								 version_expr),
+						1, types, values, &detail);
+	AddCheck(&checks, "Bronze records of the batch present in Silver", expected, actual,
+			 actual == expected ? NULL : psprintf("missing or older in Silver: %s", detail));
+
+	/* Every Silver row last written by the batch is one of its records */
+	expected = QueryCount(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE last_batch_id = $1", silver),
+						  1, types, values, NULL);
+	actual = QueryCount(psprintf("SELECT pg_catalog.count(b.source_fingerprint),"
+								 " pg_catalog.string_agg(s.%s, ', ') FILTER (WHERE b.source_fingerprint IS NULL)"
+								 " FROM %s s LEFT JOIN %s b"
+								 "  ON b.source_id OPERATOR(pg_catalog.=) s.source_id"
+								 "  AND b.source_fingerprint OPERATOR(pg_catalog.=) s.source_fingerprint"
+								 " WHERE s.last_batch_id = $1",
+								 quote_identifier(key), silver, bronze),
+						1, types, values, &detail);
+	AddCheck(&checks, "Silver rows of the batch traced to Bronze", expected, actual,
+			 actual == expected ? NULL : psprintf("no Bronze record for: %s", detail));
+
+	AddCheck(&checks, "verdict", checks.total, checks.passed,
+			 checks.passed == checks.total ? "all checks passed" :
+			 psprintf("%d of %d checks failed", checks.total - checks.passed, checks.total));
+
+	OmniRestoreSearchPath(save_nestlevel);
+	SPI_finish();
+	return (Datum) 0;
+}

@@ -1,0 +1,34 @@
+-- The demo: load the sample tickets, show the summary, the rejects and the
+-- reconcile, then rerun the batch.  Run by scripts/demo.sh (psql -v datadir=...).
+\set ON_ERROR_STOP on
+\pset footer off
+\set tickets :datadir '/tickets.jsonl'
+
+CREATE EXTENSION IF NOT EXISTS omni_ingest;
+
+\echo
+\echo '== Dry run: judge every line, write nothing'
+SELECT batch_id, status, total, valid, invalid, blank_lines
+  FROM omni_ingest_jsonl(:'tickets', 'batch-20260415-001', dry_run => true);
+
+\echo '== Load batch-20260415-001'
+\x on
+SELECT * FROM omni_ingest_jsonl(:'tickets', 'batch-20260415-001', dry_run => false);
+\x off
+
+\echo '== Rejected lines'
+SELECT line_number, r->>'instance_path' AS at, r->>'keyword' AS keyword, r->>'message' AS reason
+  FROM omni_ingest.reject, jsonb_array_elements(reasons) AS r
+ WHERE batch_id = 'batch-20260415-001'
+ ORDER BY line_number;
+
+\echo '== Reconcile'
+SELECT * FROM omni_reconcile('batch-20260415-001');
+
+\echo '== Silver: tickets by status'
+SELECT status, count(*) FROM omni_ingest.ticket_fact GROUP BY status ORDER BY 2 DESC;
+
+\echo '== Rerun of the same batch: a recorded no-op'
+SELECT batch_id, status, total, inserted, skipped FROM omni_ingest_jsonl(:'tickets', 'batch-20260415-001');
+SELECT run_id, batch_id, status, total, valid, invalid, inserted, loaded_run_id
+  FROM omni_ingest.batch_ledger ORDER BY run_id;

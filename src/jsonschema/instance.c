@@ -1,0 +1,293 @@
+/*
+ * instance.c
+ *		Read jsonb values in place: iteration, type tests, JSON equality.
+ *
+ * The validator never turns an instance into a JsonbValue tree.  These
+ * helpers walk a container's JEntry array directly (the on-disk format
+ * described in utils/jsonb.h) and hand out scalar values that point into
+ * the container, and nested containers as jbvBinary.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+
+#include "jsonschema/jsonschema_int.h"
+
+/* Fill v from the child with JEntry je whose data starts at off */
+static void
+JsvFill(char *base, JEntry je, uint32 off, uint32 end, JsonbValue *v)
+{
+	switch (je & JENTRY_TYPEMASK)
+	{
+		case JENTRY_ISSTRING:
+			v->type = jbvString;
+			v->val.string.val = base + off;
+			v->val.string.len = end - off;
+			break;
+		case JENTRY_ISNUMERIC:
+			v->type = jbvNumeric;
+			v->val.numeric = (Numeric) (base + INTALIGN(off));
+			break;
+		case JENTRY_ISBOOL_TRUE:
+			v->type = jbvBool;
+			v->val.boolean = true;
+			break;
+		case JENTRY_ISBOOL_FALSE:
+			v->type = jbvBool;
+			v->val.boolean = false;
+			break;
+		case JENTRY_ISNULL:
+			v->type = jbvNull;
+			break;
+		case JENTRY_ISCONTAINER:
+			v->type = jbvBinary;
+			v->val.binary.data = (JsonbContainer *) (base + INTALIGN(off));
+			v->val.binary.len = end - INTALIGN(off);
+			break;
+		default:
+			elog(ERROR, "unexpected jsonb entry type %x", je & JENTRY_TYPEMASK);
+	}
+}
+
+/* Set v to the top-level value of a jsonb datum */
+void
+JsvRootValue(Jsonb *jb, JsonbValue *v)
+{
+	if (JB_ROOT_IS_SCALAR(jb))
+	{
+		JsvIter		it;
+
+		JsvIterInit(&it, &jb->root);
+		if (!JsvIterNextElem(&it, v))
+			elog(ERROR, "empty scalar jsonb container");
+	}
+	else
+	{
+		v->type = jbvBinary;
+		v->val.binary.data = &jb->root;
+		v->val.binary.len = VARSIZE(jb) - VARHDRSZ;
+	}
+}
+
+/* Start reading the children of an array or object container */
+void
+JsvIterInit(JsvIter *it, JsonbContainer *c)
+{
+	int			nchildren;
+
+	it->c = c;
+	it->n = JsonContainerSize(c);
+	it->i = 0;
+	nchildren = JsonContainerIsObject(c) ? it->n * 2 : it->n;
+	it->base = (char *) &c->children[nchildren];
+	it->koff = 0;
+	it->voff = JsonContainerIsObject(c) ? getJsonbOffset(c, it->n) : 0;
+}
+
+/* Read the next key/value pair of an object; false at the end */
+bool
+JsvIterNextPair(JsvIter *it, JsvName *key, JsonbValue *val)
+{
+	JEntry		kje,
+				vje;
+	uint32		kend,
+				vend;
+
+	if (it->i >= it->n)
+		return false;
+	kje = it->c->children[it->i];
+	vje = it->c->children[it->i + it->n];
+	kend = JBE_HAS_OFF(kje) ? JBE_OFFLENFLD(kje) : it->koff + JBE_OFFLENFLD(kje);
+	vend = JBE_HAS_OFF(vje) ? JBE_OFFLENFLD(vje) : it->voff + JBE_OFFLENFLD(vje);
+	key->str = it->base + it->koff;
+	key->len = kend - it->koff;
+	JsvFill(it->base, vje, it->voff, vend, val);
+	it->koff = kend;
+	it->voff = vend;
+	it->i++;
+	return true;
+}
+
+/* Read the next element of an array; false at the end */
+bool
+JsvIterNextElem(JsvIter *it, JsonbValue *val)
+{
+	JEntry		je;
+	uint32		end;
+
+	if (it->i >= it->n)
+		return false;
+	je = it->c->children[it->i];
+	end = JBE_HAS_OFF(je) ? JBE_OFFLENFLD(je) : it->voff + JBE_OFFLENFLD(je);
+	JsvFill(it->base, je, it->voff, end, val);
+	it->voff = end;
+	it->i++;
+	return true;
+}
+
+/* Compare two names in jsonb key order: length first, then bytes */
+int
+JsvNameCmp(const char *a, int alen, const char *b, int blen)
+{
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	return memcmp(a, b, alen);
+}
+
+/* Compare two numerics */
+static int
+JsvNumCmp(Numeric a, Numeric b)
+{
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp,
+											 NumericGetDatum(a),
+											 NumericGetDatum(b)));
+}
+
+/* Decide JSON equality: numbers by value, objects regardless of key order */
+bool
+JsvEqual(const JsonbValue *a, const JsonbValue *b)
+{
+	JsvIter		ia,
+				ib;
+	JsonbContainer *ca,
+			   *cb;
+
+	if (a->type != b->type)
+		return false;
+	switch (a->type)
+	{
+		case jbvNull:
+			return true;
+		case jbvBool:
+			return a->val.boolean == b->val.boolean;
+		case jbvString:
+			return a->val.string.len == b->val.string.len &&
+				memcmp(a->val.string.val, b->val.string.val, a->val.string.len) == 0;
+		case jbvNumeric:
+			return JsvNumCmp(a->val.numeric, b->val.numeric) == 0;
+		case jbvBinary:
+			break;
+		default:
+			elog(ERROR, "unexpected jsonb value type %d", a->type);
+	}
+
+	ca = a->val.binary.data;
+	cb = b->val.binary.data;
+	if (JsonContainerIsObject(ca) != JsonContainerIsObject(cb) ||
+		JsonContainerSize(ca) != JsonContainerSize(cb))
+		return false;
+	check_stack_depth();
+	JsvIterInit(&ia, ca);
+	JsvIterInit(&ib, cb);
+	if (JsonContainerIsObject(ca))
+	{
+		JsvName		ka,
+					kb;
+		JsonbValue	va,
+					vb;
+
+		/* jsonb keeps keys sorted and unique, so pairs line up */
+		while (JsvIterNextPair(&ia, &ka, &va) && JsvIterNextPair(&ib, &kb, &vb))
+		{
+			if (ka.len != kb.len || memcmp(ka.str, kb.str, ka.len) != 0)
+				return false;
+			if (!JsvEqual(&va, &vb))
+				return false;
+		}
+	}
+	else
+	{
+		JsonbValue	va,
+					vb;
+
+		while (JsvIterNextElem(&ia, &va) && JsvIterNextElem(&ib, &vb))
+		{
+			if (!JsvEqual(&va, &vb))
+				return false;
+		}
+	}
+	return true;
+}
+
+/* True when a numeric value has no fractional part (1.0 counts) */
+bool
+JsvIsInteger(const JsonbValue *v)
+{
+	if (v->type != jbvNumeric)
+		return false;
+	return DatumGetInt32(DirectFunctionCall1(numeric_min_scale,
+											 NumericGetDatum(v->val.numeric))) == 0;
+}
+
+/* The JSV_T_* bit of a value (numbers report JSV_T_NUMBER) */
+uint8
+JsvTypeOf(const JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			return JSV_T_NULL;
+		case jbvBool:
+			return JSV_T_BOOLEAN;
+		case jbvString:
+			return JSV_T_STRING;
+		case jbvNumeric:
+			return JSV_T_NUMBER;
+		case jbvBinary:
+			return JsonContainerIsObject(v->val.binary.data) ? JSV_T_OBJECT : JSV_T_ARRAY;
+		default:
+			elog(ERROR, "unexpected jsonb value type %d", v->type);
+	}
+	return 0;					/* keep compiler quiet */
+}
+
+/* Name a single JSV_T_* bit */
+const char *
+JsvTypeName(uint8 t)
+{
+	switch (t)
+	{
+		case JSV_T_NULL:
+			return "null";
+		case JSV_T_BOOLEAN:
+			return "boolean";
+		case JSV_T_OBJECT:
+			return "object";
+		case JSV_T_ARRAY:
+			return "array";
+		case JSV_T_NUMBER:
+			return "number";
+		case JSV_T_STRING:
+			return "string";
+		case JSV_T_INTEGER:
+			return "integer";
+	}
+	return "unknown";
+}
+
+/* Render a value as JSON text, cut at about maxlen bytes (for messages) */
+char *
+JsvValueText(const JsonbValue *v, int maxlen)
+{
+	char	   *s;
+
+	if (v->type == jbvBinary)
+		s = JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+	else
+	{
+		Jsonb	   *jb = JsonbValueToJsonb((JsonbValue *) v);
+
+		s = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+	}
+	if ((int) strlen(s) > maxlen)
+	{
+		int			cut = pg_mbcliplen(s, strlen(s), maxlen);
+
+		s[cut] = '\0';
+		s = psprintf("%s...", s);
+	}
+	return s;
+}

@@ -1,0 +1,111 @@
+/*
+ * validate_sql.c
+ *		SQL functions omni_validate and omni_validation_errors.
+ *
+ * The compiled program is cached in fn_extra and reused while the schema
+ * argument stays byte-for-byte the same, so a CHECK constraint or a query
+ * over many rows compiles the schema once.
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
+
+#include "contract.h"
+#include "jsonschema/jsonschema.h"
+
+PG_FUNCTION_INFO_V1(omni_validate);
+PG_FUNCTION_INFO_V1(omni_validation_errors);
+
+/* What fn_extra holds: the schema bytes and the program compiled from them */
+typedef struct JsvFnCache
+{
+	MemoryContext cxt;			/* holds schema copy and program */
+	Jsonb	   *schema;
+	JsonSchema *prog;
+} JsvFnCache;
+
+/* The compiled program for this call's schema, compiling when it changed */
+static JsonSchema *
+JsvCachedProgram(FunctionCallInfo fcinfo, Jsonb *schema)
+{
+	JsvFnCache *cache = fcinfo->flinfo->fn_extra;
+	JsonSchemaOptions opts;
+	MemoryContext cxt;
+
+	if (cache && VARSIZE(cache->schema) == VARSIZE(schema) &&
+		memcmp(cache->schema, schema, VARSIZE(schema)) == 0)
+		return cache->prog;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(JsvFnCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	else if (cache->cxt)
+	{
+		MemoryContextDelete(cache->cxt);
+		cache->cxt = NULL;
+		cache->prog = NULL;
+		cache->schema = NULL;
+	}
+
+	cxt = AllocSetContextCreate(fcinfo->flinfo->fn_mcxt, "omni_validate schema",
+								ALLOCSET_DEFAULT_SIZES);
+	memset(&opts, 0, sizeof(opts));
+	opts.format_assertion = false;
+	opts.resolve = ContractResolveUri;
+	cache->prog = JsonSchemaCompile(schema, &opts, cxt);
+	cache->schema = MemoryContextAlloc(cxt, VARSIZE(schema));
+	memcpy(cache->schema, schema, VARSIZE(schema));
+	cache->cxt = cxt;
+	return cache->prog;
+}
+
+/* omni_validate(schema jsonb, instance jsonb) returns boolean */
+Datum
+omni_validate(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *schema = PG_GETARG_JSONB_P(0);
+	Jsonb	   *instance = PG_GETARG_JSONB_P(1);
+	JsonSchema *prog = JsvCachedProgram(fcinfo, schema);
+
+	PG_RETURN_BOOL(JsonSchemaValidate(prog, instance, NULL));
+}
+
+/* omni_validation_errors(schema jsonb, instance jsonb): one row per failure */
+Datum
+omni_validation_errors(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Jsonb	   *schema;
+	Jsonb	   *instance;
+	JsonSchema *prog;
+	List	   *errors = NIL;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		return (Datum) 0;
+	schema = PG_GETARG_JSONB_P(0);
+	instance = PG_GETARG_JSONB_P(1);
+	prog = JsvCachedProgram(fcinfo, schema);
+	(void) JsonSchemaValidate(prog, instance, &errors);
+
+	foreach(lc, errors)
+	{
+		JsonSchemaError *e = lfirst(lc);
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = CStringGetTextDatum(e->instance_path);
+		values[1] = CStringGetTextDatum(e->keyword_path);
+		values[2] = CStringGetTextDatum(e->keyword);
+		values[3] = CStringGetTextDatum(e->message);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * ledger.h
+ *		The batch ledger: one row per run, and the rerun decision.
+ */
+#ifndef OMNI_LEDGER_H
+#define OMNI_LEDGER_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+
+/* Run statuses, as stored in omni_ingest.batch_ledger.status */
+#define RUN_RUNNING "running"
+#define RUN_LOADED "loaded"
+#define RUN_ALREADY_LOADED "already_loaded"
+#define RUN_DRY_RUN "dry_run"
+#define RUN_FAILED "failed"
+
+/* Everything a ledger row says about a run */
+typedef struct RunRecord
+{
+	int64		run_id;
+	char	   *batch_id;
+	char	   *contract_ref;
+	int32		contract_version;
+	char	   *path;
+	char	   *file_sha256;	/* NULL until known */
+	int64		file_size;
+	int64		row_limit;		/* -1: no limit */
+	bool		dry_run;
+	const char *status;
+	int64		total;
+	int64		valid;
+	int64		invalid;
+	int64		inserted;
+	int64		skipped;
+	int64		silver_inserted;
+	int64		silver_updated;
+	int64		silver_unchanged;
+	int64		silver_superseded;
+	int64		errors;
+	int64		blank_lines;
+	int64		bytes_read;
+	int64		lines_read;
+	char	   *error_sqlstate;
+	char	   *error_message;
+	int64		loaded_run_id;	/* 0: none */
+	TimestampTz started_at;
+	TimestampTz finished_at;	/* 0: not finished */
+} RunRecord;
+
+extern void LedgerLockBatch(const char *batch_id);
+extern RunRecord *LedgerFindLoaded(const char *batch_id);
+extern void LedgerInsert(RunRecord *run);
+extern void LedgerUpdate(RunRecord *run);
+extern RunRecord *LedgerLatestRun(const char *batch_id, bool loaded_only);
+
+#endif							/* OMNI_LEDGER_H */

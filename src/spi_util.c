@@ -1,0 +1,98 @@
+/*
+ * spi_util.c
+ *		Helpers for the extension's own SQL: pinned search_path, checked
+ *		results.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+#include "spi_util.h"
+
+/* Pin search_path so that no user object can stand in for a catalog one */
+int
+OmniPinSearchPath(void)
+{
+	int			nestlevel = NewGUCNestLevel();
+
+	(void) set_config_option("search_path", "pg_catalog, pg_temp",
+							 PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return nestlevel;
+}
+
+/* Undo OmniPinSearchPath */
+void
+OmniRestoreSearchPath(int nestlevel)
+{
+	AtEOXact_GUC(true, nestlevel);
+}
+
+/* Run one statement and insist on the expected SPI result code */
+void
+OmniSpiExec(const char *sql, int nargs, Oid *argtypes, Datum *values,
+			const char *nulls, bool read_only, int expected)
+{
+	int			rc;
+
+	rc = SPI_execute_with_args(sql, nargs, argtypes, values, nulls,
+							   read_only, 0);
+	if (rc != expected)
+		elog(ERROR, "SPI_execute_with_args failed (%s): %s",
+			 SPI_result_code_string(rc), sql);
+}
+
+/* Prepare a statement and keep the plan for the life of the backend */
+SPIPlanPtr
+OmniSpiPrepareKeep(const char *sql, int nargs, Oid *argtypes)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed (%s): %s",
+			 SPI_result_code_string(SPI_result), sql);
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
+
+/* Read an int8-compatible column from the last result */
+int64
+OmniSpiGetInt64(int row, int col, bool *isnull)
+{
+	Datum		d;
+	bool		null;
+
+	if ((uint64) row >= SPI_processed)
+	{
+		*isnull = true;
+		return 0;
+	}
+	d = SPI_getbinval(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col, &null);
+	*isnull = null;
+	if (null)
+		return 0;
+	switch (SPI_gettypeid(SPI_tuptable->tupdesc, col))
+	{
+		case INT2OID:
+			return DatumGetInt16(d);
+		case INT4OID:
+			return DatumGetInt32(d);
+		case INT8OID:
+			return DatumGetInt64(d);
+		default:
+			elog(ERROR, "unexpected type for integer column %d", col);
+	}
+	return 0;
+}
+
+/* Read a column of the last result as text (NULL when SQL NULL) */
+char *
+OmniSpiGetText(int row, int col)
+{
+	if ((uint64) row >= SPI_processed)
+		return NULL;
+	return SPI_getvalue(SPI_tuptable->vals[row], SPI_tuptable->tupdesc, col);
+}

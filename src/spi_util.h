@@ -1,0 +1,31 @@
+/*
+ * spi_util.h
+ *		Small helpers for running the extension's own SQL through SPI.
+ */
+#ifndef OMNI_SPI_UTIL_H
+#define OMNI_SPI_UTIL_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+
+/*
+ * Pin search_path to pg_catalog for the rest of the current GUC nest
+ * level; returns the level to pass to OmniRestoreSearchPath.
+ */
+extern int	OmniPinSearchPath(void);
+extern void OmniRestoreSearchPath(int nestlevel);
+
+/* Run a statement, raising unless SPI answers with the expected code */
+extern void OmniSpiExec(const char *sql, int nargs, Oid *argtypes,
+						Datum *values, const char *nulls, bool read_only,
+						int expected);
+
+/* Prepare and keep a plan (raises on failure) */
+extern SPIPlanPtr OmniSpiPrepareKeep(const char *sql, int nargs, Oid *argtypes);
+
+/* Column of the first result row, or 0/NULL */
+extern int64 OmniSpiGetInt64(int row, int col, bool *isnull);
+extern char *OmniSpiGetText(int row, int col);
+
+#endif							/* OMNI_SPI_UTIL_H */

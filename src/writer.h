@@ -1,0 +1,71 @@
+/*
+ * writer.h
+ *		Chunked writes of valid records to Bronze and Silver, and of rejects.
+ */
+#ifndef OMNI_WRITER_H
+#define OMNI_WRITER_H
+
+#include "postgres.h"
+
+#include "executor/spi.h"
+#include "utils/jsonb.h"
+
+#include "contract.h"
+
+typedef struct WriterCounts
+{
+	int64		inserted;		/* new Bronze rows */
+	int64		silver_inserted;
+	int64		silver_updated;
+	int64		silver_unchanged;
+	int64		silver_superseded;
+	int64		rejects;		/* reject rows written */
+} WriterCounts;
+
+typedef struct Writer
+{
+	Contract   *contract;
+	char	   *batch_id;
+	int64		run_id;
+	bool		dry_run;		/* count, never write */
+	int			chunk_rows;
+	List	   *timestamp_fields;	/* record fields stored as timestamptz */
+
+	/* valid records waiting for the next flush */
+	int			nrecords;
+	Datum	   *payloads;
+	Datum	   *fingerprints;
+	Datum	   *record_lines;
+
+	/* rejects waiting for the next flush */
+	int			nrejects;
+	Datum	   *reject_lines;
+	Datum	   *reject_offsets;
+	Datum	   *reject_bytes;
+	Datum	   *reject_raw;
+	Datum	   *reject_truncated;
+	Datum	   *reject_reasons;
+
+	MemoryContext chunk_cxt;	/* reset after every flush */
+	SPIPlanPtr	bronze_plan;
+	SPIPlanPtr	silver_plan;
+	SPIPlanPtr	reject_plan;
+	WriterCounts counts;
+} Writer;
+
+/* Bookkeeping columns of a Silver table, not taken from the record */
+#define SILVER_VERSION_COLUMN "record_version"
+#define SILVER_FINGERPRINT_COLUMN "source_fingerprint"
+#define SILVER_BATCH_COLUMN "last_batch_id"
+#define SILVER_LINE_COLUMN "last_line_number"
+#define SILVER_LOADED_COLUMN "loaded_at"
+
+extern Writer *WriterBegin(Contract *contract, const char *batch_id,
+						   int64 run_id, bool dry_run);
+extern void WriterAddRecord(Writer *w, Jsonb *record, int64 line_number);
+extern void WriterAddReject(Writer *w, int64 line_number, int64 offset,
+							int64 line_bytes, const char *data, int len,
+							bool truncated, Jsonb *reasons);
+extern void WriterFlush(Writer *w);
+
+#endif							/* OMNI_WRITER_H */

@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Write the small JSON Lines fixtures used by the pg_regress suites.
+
+Deterministic; run from the repository root: python3 test/data/make_fixtures.py
+Each fixture's lines are listed below next to what the tests expect of them.
+"""
+import copy
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+BASE = {
+    "ticket_id": "TKT-20260410-000001",
+    "schema_version": "ticket_v1",
+    "source_id": "fixture",
+    "ingest_batch_id": "fixture-batch",
+    "customer_id": "CUST-00001",
+    "status": "open",
+    "priority": "p3_medium",
+    "product_line": "northstar_workspace",
+    "created_at": "2026-04-10T08:00:00Z",
+    "updated_at": None,
+    "pii_level": "none",
+    "quality_gate": "pass",
+    "owner": "support-data-team",
+    "tags": ["fixture"],
+}
+
+
+def ticket(n, **changes):
+    t = copy.deepcopy(BASE)
+    t["ticket_id"] = "TKT-20260410-%06d" % n
+    for k, v in changes.items():
+        if v is DROP:
+            del t[k]
+        else:
+            t[k] = v
+    return t
+
+
+DROP = object()
+
+
+def line(obj):
+    return json.dumps(obj, ensure_ascii=False).encode("utf-8")
+
+
+def write(name, lines, end=b"\n", bom=False):
+    data = (b"\xef\xbb\xbf" if bom else b"") + b"\n".join(lines) + end
+    with open(os.path.join(HERE, name), "wb") as f:
+        f.write(data)
+
+
+# bad_lines.jsonl: one line per kind of problem (line numbers in comments)
+deep = b'{"ticket_id": ' + b"[" * 1200 + b"]" * 1200 + b"}"
+write("bad_lines.jsonl", [
+    line(ticket(1)),                                            # 1 valid (after a BOM)
+    line(ticket(2)) + b"\r",                                    # 2 valid, CRLF end
+    b"",                                                        # 3 blank
+    b"   \t ",                                                  # 4 blank (white space)
+    b'{"ticket_id": "TKT-20260410-000003", "status": ',         # 5 not JSON (truncated)
+    b"[1, 2, 3]",                                               # 6 array, not object
+    b'"just a string"',                                         # 7 scalar, not object
+    line(ticket(8)).replace(b"fixture", b"fixt\xffure", 1),     # 8 invalid UTF-8
+    line(ticket(9)).replace(b"fixture", b"fix\x00ture", 1),     # 9 NUL byte
+    line(ticket(10, priority="urgent", status=DROP, extra=1)),  # 10 three schema errors
+    line(ticket(11, tags="fixture")),                           # 11 wrong type
+    line(ticket(12, created_at="2026-02-30T10:00:00Z")),        # 12 not a real date
+    line(ticket(13, created_at="0000-01-01T00:00:00Z")),        # 13 year PostgreSQL cannot store
+    line(ticket(14)).replace(b'"fixture"]', b'"fixture", 1e999999]'),  # 14 number out of range
+    deep,                                                       # 15 nested too deep
+    line(ticket(16, description="x" * 3000)),                  # 16 longer than max_line_bytes (tests set 2kB)
+    b'{"a": "\\u0000"}',                                        # 17 \u0000 escape
+    line(ticket(18)),                                           # 18 valid, no final newline
+], end=b"", bom=True)
+
+# versions_a.jsonl / versions_b.jsonl: versions of three tickets
+v = lambda n, upd, status: line(ticket(n, updated_at=upd, status=status))
+write("versions_a.jsonl", [
+    v(101, "2026-04-12T10:00:00Z", "pending"),    # 1 newer than line 2: wins
+    v(101, "2026-04-11T10:00:00Z", "open"),       # 2 older, after newer: superseded
+    v(102, "2026-04-11T10:00:00Z", "open"),       # 3 tie with line 4 ...
+    v(102, "2026-04-11T10:00:00Z", "escalated"),  # 4 ... the later line wins
+    v(103, "2026-04-13T10:00:00Z", "resolved"),   # 5 newest version of 103
+])
+# versions_a_edited.jsonl: versions_a.jsonl with one status changed, same size
+with open(os.path.join(HERE, "versions_a.jsonl"), "rb") as f:
+    edited = f.read().replace(b'"pending"', b'"blocked"', 1)
+with open(os.path.join(HERE, "versions_a_edited.jsonl"), "wb") as f:
+    f.write(edited)
+
+write("versions_b.jsonl", [
+    v(101, "2026-04-10T09:00:00Z", "open"),       # 1 older than Silver: superseded
+    v(103, "2026-04-14T10:00:00Z", "closed"),     # 2 newer than Silver: updated
+    v(103, "2026-04-13T10:00:00Z", "resolved"),   # 3 what Silver held: superseded
+    v(104, "2026-04-14T10:00:00Z", "open"),       # 4 new ticket: inserted
+])
+
+# many.jsonl: 25 valid tickets, to cross several write chunks
+write("many.jsonl", [line(ticket(200 + i)) for i in range(25)])

@@ -1,0 +1,37 @@
+-- A run that fails midway leaves no Bronze, Silver or reject row behind, a
+-- ledger row that says why, and a WARNING; the batch can then be rerun.
+\getenv root OMNI_TEST_ROOT
+\set tickets :root '/data/tickets.jsonl'
+\set summary 'batch_id, status, total, valid, invalid, inserted, skipped, silver_inserted, silver_updated, silver_unchanged, silver_superseded, errors, blank_lines'
+TRUNCATE omni_ingest.batch_ledger, omni_ingest.reject,
+         omni_ingest.raw_ticket_event, omni_ingest.ticket_fact RESTART IDENTITY;
+
+-- A Silver trigger that fails on one ticket near the middle of the file
+CREATE FUNCTION fail_on_ticket() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.ticket_id = 'TKT-20260406-004195' THEN
+    RAISE EXCEPTION 'simulated write failure for %', NEW.ticket_id
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER fail_on_ticket BEFORE INSERT OR UPDATE ON omni_ingest.ticket_fact
+  FOR EACH ROW EXECUTE FUNCTION fail_on_ticket();
+
+SET omni_ingest.chunk_rows = 20;
+SELECT :summary FROM omni_ingest_jsonl(:'tickets', 'fail-1');
+SELECT (SELECT count(*) FROM omni_ingest.raw_ticket_event) AS bronze,
+       (SELECT count(*) FROM omni_ingest.ticket_fact) AS silver,
+       (SELECT count(*) FROM omni_ingest.reject) AS rejects;
+SELECT batch_id, status, error_sqlstate, error_message, lines_read, errors
+  FROM omni_ingest.batch_ledger WHERE batch_id = 'fail-1';
+SELECT * FROM omni_reconcile('fail-1');
+
+-- Fix the cause and run the same batch again
+DROP TRIGGER fail_on_ticket ON omni_ingest.ticket_fact;
+DROP FUNCTION fail_on_ticket();
+SELECT :summary FROM omni_ingest_jsonl(:'tickets', 'fail-1');
+RESET omni_ingest.chunk_rows;
+SELECT status, count(*) FROM omni_ingest.batch_ledger WHERE batch_id = 'fail-1'
+ GROUP BY status ORDER BY status;
+SELECT check_name, ok FROM omni_reconcile('fail-1') WHERE check_name = 'verdict';

@@ -1,0 +1,98 @@
+# Behaviour that needs a real cluster: unreadable files, two sessions on one
+# batch, contract versions seen across sessions, pg_dump/pg_restore.
+use strict;
+use warnings;
+use File::Basename qw(dirname);
+use File::Copy qw(copy);
+use PostgreSQL::Test::Cluster;
+use PostgreSQL::Test::Utils;
+use Test::More;
+
+my $root = dirname(dirname(dirname(__FILE__)));
+$root = File::Spec->rel2abs($root);
+
+my $node = PostgreSQL::Test::Cluster->new('main');
+$node->init;
+$node->start;
+$node->safe_psql('postgres', 'CREATE EXTENSION omni_ingest');
+
+my $dir = $node->basedir;
+copy("$root/data/tickets.jsonl", "$dir/tickets.jsonl") or die "copy: $!";
+copy("$root/test/data/many.jsonl", "$dir/many.jsonl") or die "copy: $!";
+
+# An unreadable file is a clear error, not a crash and not a failed run
+copy("$root/test/data/many.jsonl", "$dir/secret.jsonl") or die "copy: $!";
+chmod 0000, "$dir/secret.jsonl";
+my ($rc, $out, $err) = $node->psql('postgres',
+	"SELECT status FROM omni_ingest_jsonl('$dir/secret.jsonl', 'secret')");
+isnt($rc, 0, 'unreadable file: the call fails');
+like($err, qr/could not open JSON Lines file ".*secret.jsonl" for reading: Permission denied/,
+	'unreadable file: COPY-like message');
+like($err, qr/HINT:  Check that the database server's operating system user may read the file/,
+	'unreadable file: hint');
+is($node->safe_psql('postgres', 'SELECT count(*) FROM omni_ingest.batch_ledger'),
+	'0', 'unreadable file: nothing recorded');
+
+# Two sessions, one batch: the second waits for the first, then is a no-op
+my $s1 = $node->background_psql('postgres');
+my $s2 = $node->background_psql('postgres');
+$s1->query_safe('BEGIN');
+is($s1->query_safe("SELECT status FROM omni_ingest_jsonl('$dir/tickets.jsonl', 'same-batch')"),
+	'loaded', 'first session loads');
+$s2->query_until(qr/started/, q(
+	\echo started
+	SELECT status FROM omni_ingest_jsonl('DIR/tickets.jsonl', 'same-batch');
+) =~ s/DIR/$dir/r);
+$node->poll_query_until('postgres',
+	"SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+  or die 'second session did not wait for the batch lock';
+pass('second session waits for the first');
+$s1->query_safe('COMMIT');
+$s2->query_safe('SELECT 1');    # returns once the waiting call has finished
+is($node->safe_psql('postgres',
+	"SELECT count(*) FROM omni_ingest.raw_ticket_event WHERE batch_id = 'same-batch'"),
+	'215', 'batch written once');
+is($node->safe_psql('postgres',
+	"SELECT string_agg(status, ',' ORDER BY run_id) FROM omni_ingest.batch_ledger WHERE batch_id = 'same-batch'"),
+	'loaded,already_loaded', 'both calls recorded');
+
+# A contract version registered in one session is used by another at its
+# next call
+is($s1->query_safe("SELECT contract_version FROM omni_ingest_jsonl('$dir/many.jsonl', 'v-1', dry_run => true)"),
+	'1', 'session 1 uses version 1');
+$node->safe_psql('postgres', q{
+	SELECT omni_register_contract(schema || '{"title": "Ticket, second version"}')
+	  FROM omni_ingest.contract WHERE contract_ref = 'omni://contracts/data/ticket/v1'});
+is($s1->query_safe("SELECT contract_version FROM omni_ingest_jsonl('$dir/many.jsonl', 'v-2', dry_run => true)"),
+	'2', 'session 1 sees version 2 at its next call');
+$s1->quit;
+$s2->quit;
+
+# pg_dump / pg_restore keep every row; shipped contracts are not doubled
+$node->safe_psql('postgres', q{
+	SELECT omni_register_contract('{"type": "object"}', 'omni://contracts/test/kept')});
+my $counts = q{
+	SELECT (SELECT count(*) FROM omni_ingest.batch_ledger) || '/' ||
+	       (SELECT count(*) FROM omni_ingest.reject) || '/' ||
+	       (SELECT count(*) FROM omni_ingest.raw_ticket_event) || '/' ||
+	       (SELECT count(*) FROM omni_ingest.ticket_fact) || '/' ||
+	       (SELECT count(*) FROM omni_ingest.contract) || '/' ||
+	       (SELECT count(*) FROM omni_ingest.contract_target)};
+my $before = $node->safe_psql('postgres', $counts);
+is($before, '4/8/215/210/7/1', 'counts before dump');
+my $dump = "$dir/omni.dump";
+$node->command_ok([ 'pg_dump', '-Fc', '-d', $node->connstr('postgres'), '-f', $dump ], 'pg_dump');
+$node->safe_psql('postgres', 'CREATE DATABASE restored');
+$node->command_ok([ 'pg_restore', '--exit-on-error', '-d', $node->connstr('restored'), $dump ],
+	'pg_restore');
+is($node->safe_psql('restored', $counts), $before, 'restored counts match');
+is($node->safe_psql('restored', q{
+	SELECT string_agg(check_name, ',') FROM omni_reconcile('same-batch') WHERE NOT ok}),
+	'', 'restored batch reconciles');
+# The ledger's run ids keep counting after the restore
+is($node->safe_psql('restored', qq{
+	SELECT run_id FROM omni_ingest_jsonl('$dir/many.jsonl', 'after-restore')}),
+	'5', 'run ids continue after restore');
+
+$node->stop;
+done_testing();
