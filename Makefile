@@ -9,6 +9,7 @@ OBJS = \
 	src/rules.o \
 	src/contract.o \
 	src/spi_util.o \
+	src/autonomous.o \
 	src/fingerprint.o \
 	src/ledger.o \
 	src/writer.o \

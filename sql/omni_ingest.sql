@@ -47,7 +47,7 @@ CREATE TABLE omni_ingest.batch_ledger (
 	row_limit         bigint,
 	dry_run           boolean NOT NULL,
 	status            text NOT NULL CHECK (status IN
-	                  ('running', 'loaded', 'already_loaded', 'dry_run', 'failed')),
+	                  ('running', 'loaded', 'already_loaded', 'dry_run', 'failed', 'interrupted')),
 	total             bigint NOT NULL DEFAULT 0,
 	valid             bigint NOT NULL DEFAULT 0,
 	invalid           bigint NOT NULL DEFAULT 0,
@@ -66,7 +66,8 @@ CREATE TABLE omni_ingest.batch_ledger (
 	loaded_run_id     bigint,
 	started_at        timestamptz NOT NULL,
 	finished_at       timestamptz,
-	run_by            name NOT NULL DEFAULT CURRENT_USER
+	run_by            name NOT NULL DEFAULT CURRENT_USER,
+	xid               xid8
 );
 CREATE INDEX ON omni_ingest.batch_ledger (batch_id);
 COMMENT ON TABLE omni_ingest.batch_ledger IS 'one row per omni_ingest_jsonl call: what was read, judged and written';

@@ -175,15 +175,15 @@ IngestLines(IngestState *state)
 }
 
 /*
- * Run the ingest in a subtransaction.  Returns true on success; on failure
- * everything the run wrote is gone and run holds the error.
+ * Run the ingest in a subtransaction.  Returns NULL on success; on failure
+ * everything the run wrote is gone and the error is returned.
  */
-static bool
+static ErrorData *
 IngestInSubtransaction(IngestState *state)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
-	volatile bool ok = true;
+	ErrorData  *volatile edata = NULL;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
@@ -197,26 +197,44 @@ IngestInSubtransaction(IngestState *state)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
-
-		/* A cancel or shutdown request is the caller's, not a load failure */
-		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-			edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
-			ReThrowError(edata);
-
-		state->run->error_sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
-		state->run->error_message = edata->message;
-		ok = false;
 	}
 	PG_END_TRY();
-	return ok;
+	return edata;
+}
+
+/*
+ * Record a failed run where it outlives this transaction, then either
+ * re-raise the error (a cancel or shutdown belongs to the caller) or warn.
+ */
+static void
+RecordFailure(RunRecord *run, ErrorData *edata)
+{
+	run->status = RUN_FAILED;
+	run->errors = 1;
+	run->inserted = run->skipped = 0;
+	run->silver_inserted = run->silver_updated = 0;
+	run->silver_unchanged = run->silver_superseded = 0;
+	run->error_sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
+	run->error_message = edata->message;
+	run->finished_at = GetCurrentTimestamp();
+	LedgerUpdate(run, true);
+
+	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
+		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+		ReThrowError(edata);
+
+	ereport(WARNING,
+			(errmsg("batch \"%s\" failed after " INT64_FORMAT " lines: %s",
+					run->batch_id, run->lines_read, run->error_message),
+			 errdetail("SQLSTATE %s. Nothing of the batch was written; ledger run " INT64_FORMAT " records the failure.",
+					   run->error_sqlstate, run->run_id),
+			 errhint("Fix the cause, then run the same batch again.")));
 }
 
 /* Refuse a rerun of a loaded batch unless it is the same load */
@@ -370,6 +388,7 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 	SPI_connect();
 	save_nestlevel = OmniPinSearchPath();
 
+	LedgerSweepInterrupted();
 	if (!run->dry_run)
 	{
 		LedgerLockBatch(run->batch_id);
@@ -386,8 +405,9 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		run->status = RUN_RUNNING;
-		LedgerInsert(run);
+		ErrorData  *edata;
+
+		LedgerBegin(run);
 
 		pgstat_progress_start_command(PROGRESS_COMMAND_COPY,
 									  state.contract->bronze_table);
@@ -395,7 +415,20 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 		pgstat_progress_update_param(PROGRESS_COPY_TYPE, PROGRESS_COPY_TYPE_FILE);
 		pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, run->file_size);
 
-		if (IngestInSubtransaction(&state))
+		edata = IngestInSubtransaction(&state);
+		pgstat_progress_end_command();
+
+		/* The file's SHA-256 covers all of it, also when a limit stopped early */
+		if (state.reader->sha != NULL)
+		{
+			LineReaderSkipToEnd(state.reader);
+			run->file_sha256 = LineReaderFinishSha256(state.reader);
+			run->file_size = state.reader->bytes_read;
+		}
+
+		if (edata != NULL)
+			RecordFailure(run, edata);
+		else
 		{
 			WriterCounts *counts = &state.writer->counts;
 
@@ -406,29 +439,9 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 			run->silver_unchanged = counts->silver_unchanged;
 			run->silver_superseded = counts->silver_superseded;
 			run->status = run->dry_run ? RUN_DRY_RUN : RUN_LOADED;
+			run->finished_at = GetCurrentTimestamp();
+			LedgerUpdate(run, false);
 		}
-		else
-		{
-			run->status = RUN_FAILED;
-			run->errors = 1;
-			ereport(WARNING,
-					(errmsg("batch \"%s\" failed after " INT64_FORMAT " lines: %s",
-							run->batch_id, run->lines_read, run->error_message),
-					 errdetail("SQLSTATE %s. Nothing of the batch was written; ledger run " INT64_FORMAT " records the failure.",
-							   run->error_sqlstate, run->run_id),
-					 errhint("Fix the cause, then run the same batch again.")));
-		}
-		pgstat_progress_end_command();
-
-		/* The file's SHA-256 covers all of it, also when a limit stopped early */
-		if (state.reader->sha != NULL)
-		{
-			LineReaderSkipToEnd(state.reader);
-			run->file_sha256 = LineReaderFinishSha256(state.reader);
-			run->file_size = state.reader->bytes_read;
-		}
-		run->finished_at = GetCurrentTimestamp();
-		LedgerUpdate(run);
 	}
 
 	LineReaderClose(state.reader);

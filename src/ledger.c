@@ -11,10 +11,15 @@
  */
 #include "postgres.h"
 
+#include "access/transam.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/timestamp.h"
 
+#include "autonomous.h"
 #include "ledger.h"
 #include "omni_ingest.h"
 #include "spi_util.h"
@@ -27,8 +32,17 @@
 	" file_size, row_limit, dry_run, status, total, valid, invalid, inserted," \
 	" skipped, silver_inserted, silver_updated, silver_unchanged," \
 	" silver_superseded, errors, blank_lines, bytes_read, lines_read," \
-	" error_sqlstate, error_message, loaded_run_id, started_at, finished_at"
-#define LEDGER_NCOLUMNS 28
+	" error_sqlstate, error_message, loaded_run_id, started_at, finished_at," \
+	" run_by, xid"
+#define LEDGER_NCOLUMNS 30
+
+/* The same columns, less run_id, as typed parameters $1..$29 */
+#define LEDGER_PARAMS \
+	"$1::text, $2::text, $3::int4, $4::text, $5::text, $6::int8, $7::int8," \
+	" $8::bool, $9::text, $10::int8, $11::int8, $12::int8, $13::int8, $14::int8," \
+	" $15::int8, $16::int8, $17::int8, $18::int8, $19::int8, $20::int8," \
+	" $21::int8, $22::int8, $23::text, $24::text, $25::int8," \
+	" $26::timestamptz, $27::timestamptz, $28::name, $29::xid8"
 
 /* Serialize runs of one batch id until the end of the transaction */
 void
@@ -94,6 +108,8 @@ RunFromTuple(HeapTuple tup, TupleDesc desc)
 	run->started_at = isnull ? 0 : DatumGetTimestampTz(d);
 	d = SPI_getbinval(tup, desc, 28, &isnull);
 	run->finished_at = isnull ? 0 : DatumGetTimestampTz(d);
+	run->run_by = SPI_getvalue(tup, desc, 29);
+	run->xid = SPI_getvalue(tup, desc, 30);
 	return run;
 }
 
@@ -161,8 +177,84 @@ RunToParams(RunRecord *run, Oid *types, Datum *values, char *nulls)
 	PARAM(INT8OID, Int64GetDatum(run->loaded_run_id), run->loaded_run_id == 0);
 	PARAM(TIMESTAMPTZOID, TimestampTzGetDatum(run->started_at), false);
 	PARAM(TIMESTAMPTZOID, TimestampTzGetDatum(run->finished_at), run->finished_at == 0);
+	PARAM(TEXTOID, run->run_by ? CStringGetTextDatum(run->run_by) : 0, run->run_by == NULL);
+	PARAM(TEXTOID, run->xid ? CStringGetTextDatum(run->xid) : 0, run->xid == NULL);
 #undef PARAM
 	Assert(i == LEDGER_NCOLUMNS - 1);
+}
+
+/* The parameters as text, for a statement run by another process */
+static const char **
+ParamsAsText(int n, Oid *types, Datum *values, char *nulls)
+{
+	const char **texts = palloc(sizeof(char *) * n);
+
+	for (int i = 0; i < n; i++)
+	{
+		Oid			output;
+		bool		varlena;
+
+		if (nulls[i] == 'n')
+		{
+			texts[i] = NULL;
+			continue;
+		}
+		getTypeOutputInfo(types[i], &output, &varlena);
+		texts[i] = OidOutputFunctionCall(output, values[i]);
+	}
+	return texts;
+}
+
+/*
+ * Run a ledger statement: committed on its own by a background worker when
+ * *durable, else here.  If no worker can be started, *durable is cleared
+ * and the statement runs here.  Returns the first column of the result.
+ */
+static char *
+LedgerExec(const char *sql, int n, Oid *types, Datum *values, char *nulls,
+		   bool *durable, int expected)
+{
+	char	   *result = NULL;
+	bool		isnull;
+
+	if (*durable &&
+		AutonomousExec(sql, n, ParamsAsText(n, types, values, nulls), &result))
+		return result;
+	*durable = false;
+	OmniSpiExec(sql, n, types, values, nulls, false, expected);
+	if (expected == SPI_OK_INSERT_RETURNING)
+		result = psprintf(INT64_FORMAT, OmniSpiGetInt64(0, 1, &isnull));
+	else if (SPI_processed != 1)
+		elog(ERROR, "ledger statement changed " UINT64_FORMAT " rows", SPI_processed);
+	return result;
+}
+
+/*
+ * Start a run: its ledger row with status "running".  When it can, the row
+ * is committed at once in its own transaction, so that a run whose
+ * transaction never commits (a crash, a cancel, a rollback) stays on
+ * record; its xid tells afterwards that it was interrupted.  Under
+ * REPEATABLE READ or SERIALIZABLE the caller's snapshot could not see that
+ * row, so it is written in the caller's transaction instead.
+ */
+void
+LedgerBegin(RunRecord *run)
+{
+	run->durable = !IsolationUsesXactSnapshot() && max_worker_processes > 0;
+	run->status = RUN_RUNNING;
+	LedgerInsert(run);
+}
+
+/* Mark runs whose transaction ended without finishing them */
+void
+LedgerSweepInterrupted(void)
+{
+	OmniSpiExec("UPDATE omni_ingest.batch_ledger SET status = 'interrupted',"
+				" error_message = 'the run''s transaction ended before the run finished"
+				" (server crash, cancel or rollback)'"
+				" WHERE status = 'running'"
+				" AND pg_catalog.pg_xact_status(xid) IS DISTINCT FROM 'in progress'",
+				0, NULL, NULL, NULL, false, SPI_OK_UPDATE);
 }
 
 /* Insert a ledger row for run and set run->run_id */
@@ -172,45 +264,55 @@ LedgerInsert(RunRecord *run)
 	Oid			types[LEDGER_NCOLUMNS];
 	Datum		values[LEDGER_NCOLUMNS];
 	char		nulls[LEDGER_NCOLUMNS];
-	bool		isnull;
+	char	   *run_id;
+	bool		durable = run->durable && strcmp(run->status, RUN_RUNNING) == 0;
 
+	if (run->run_by == NULL)
+		run->run_by = GetUserNameFromId(GetUserId(), false);
+	if (run->xid == NULL)
+		run->xid = psprintf(UINT64_FORMAT,
+							U64FromFullTransactionId(GetTopFullTransactionId()));
 	RunToParams(run, types, values, nulls);
-	OmniSpiExec("INSERT INTO omni_ingest.batch_ledger ("
-				" batch_id, contract_ref, contract_version, path, file_sha256,"
-				" file_size, row_limit, dry_run, status, total, valid, invalid, inserted,"
-				" skipped, silver_inserted, silver_updated, silver_unchanged,"
-				" silver_superseded, errors, blank_lines, bytes_read, lines_read,"
-				" error_sqlstate, error_message, loaded_run_id, started_at, finished_at)"
-				" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-				" $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
-				" RETURNING run_id",
-				LEDGER_NCOLUMNS - 1, types, values, nulls, false,
-				SPI_OK_INSERT_RETURNING);
-	run->run_id = OmniSpiGetInt64(0, 1, &isnull);
+	run_id = LedgerExec("INSERT INTO omni_ingest.batch_ledger ("
+						" batch_id, contract_ref, contract_version, path, file_sha256,"
+						" file_size, row_limit, dry_run, status, total, valid, invalid, inserted,"
+						" skipped, silver_inserted, silver_updated, silver_unchanged,"
+						" silver_superseded, errors, blank_lines, bytes_read, lines_read,"
+						" error_sqlstate, error_message, loaded_run_id, started_at, finished_at,"
+						" run_by, xid)"
+						" VALUES (" LEDGER_PARAMS ") RETURNING run_id",
+						LEDGER_NCOLUMNS - 1, types, values, nulls,
+						&durable, SPI_OK_INSERT_RETURNING);
+	run->run_id = strtoi64(run_id, NULL, 10);
+	if (strcmp(run->status, RUN_RUNNING) == 0)
+		run->durable = durable;
 }
 
-/* Rewrite every column of run's ledger row */
+/*
+ * Rewrite every column of run's ledger row: in this transaction, or, when
+ * durable, committed on its own (used to record a failure that must
+ * outlive the caller's transaction).
+ */
 void
-LedgerUpdate(RunRecord *run)
+LedgerUpdate(RunRecord *run, bool durable)
 {
 	Oid			types[LEDGER_NCOLUMNS];
 	Datum		values[LEDGER_NCOLUMNS];
 	char		nulls[LEDGER_NCOLUMNS];
+	bool		autonomous = durable && run->durable;
 
 	RunToParams(run, types, values, nulls);
 	types[LEDGER_NCOLUMNS - 1] = INT8OID;
 	values[LEDGER_NCOLUMNS - 1] = Int64GetDatum(run->run_id);
 	nulls[LEDGER_NCOLUMNS - 1] = ' ';
-	OmniSpiExec("UPDATE omni_ingest.batch_ledger SET"
-				" (batch_id, contract_ref, contract_version, path, file_sha256,"
-				" file_size, row_limit, dry_run, status, total, valid, invalid, inserted,"
-				" skipped, silver_inserted, silver_updated, silver_unchanged,"
-				" silver_superseded, errors, blank_lines, bytes_read, lines_read,"
-				" error_sqlstate, error_message, loaded_run_id, started_at, finished_at)"
-				" = ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
-				" $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)"
-				" WHERE run_id = $28",
-				LEDGER_NCOLUMNS, types, values, nulls, false, SPI_OK_UPDATE);
-	if (SPI_processed != 1)
-		elog(ERROR, "ledger row of run " INT64_FORMAT " not found", run->run_id);
+	(void) LedgerExec("UPDATE omni_ingest.batch_ledger SET"
+					  " (batch_id, contract_ref, contract_version, path, file_sha256,"
+					  " file_size, row_limit, dry_run, status, total, valid, invalid, inserted,"
+					  " skipped, silver_inserted, silver_updated, silver_unchanged,"
+					  " silver_superseded, errors, blank_lines, bytes_read, lines_read,"
+					  " error_sqlstate, error_message, loaded_run_id, started_at, finished_at,"
+					  " run_by, xid)"
+					  " = (" LEDGER_PARAMS ") WHERE run_id = $30::int8",
+					  LEDGER_NCOLUMNS, types, values, nulls, &autonomous,
+					  SPI_OK_UPDATE);
 }

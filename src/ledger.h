@@ -15,6 +15,7 @@
 #define RUN_ALREADY_LOADED "already_loaded"
 #define RUN_DRY_RUN "dry_run"
 #define RUN_FAILED "failed"
+#define RUN_INTERRUPTED "interrupted"
 
 /* Everything a ledger row says about a run */
 typedef struct RunRecord
@@ -47,12 +48,17 @@ typedef struct RunRecord
 	int64		loaded_run_id;	/* 0: none */
 	TimestampTz started_at;
 	TimestampTz finished_at;	/* 0: not finished */
+	char	   *run_by;			/* role that ran it */
+	char	   *xid;			/* the run's top transaction id (xid8 text) */
+	bool		durable;		/* its "running" row committed on its own */
 } RunRecord;
 
 extern void LedgerLockBatch(const char *batch_id);
 extern RunRecord *LedgerFindLoaded(const char *batch_id);
+extern void LedgerBegin(RunRecord *run);
+extern void LedgerSweepInterrupted(void);
 extern void LedgerInsert(RunRecord *run);
-extern void LedgerUpdate(RunRecord *run);
+extern void LedgerUpdate(RunRecord *run, bool durable);
 extern RunRecord *LedgerLatestRun(const char *batch_id, bool loaded_only);
 
 #endif							/* OMNI_LEDGER_H */

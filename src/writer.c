@@ -39,6 +39,9 @@
 #include "omni_ingest.h"
 #include "writer.h"
 
+/* Advisory lock class of write targets: "omnw" in ASCII */
+#define WRITER_LOCK_CLASS 0x6f6d6e77
+
 /* Schema-qualified, quoted name of a table */
 static char *
 QualifiedTableName(Oid relid)
@@ -395,6 +398,31 @@ ResultCount(int col)
 	return isnull ? 0 : DatumGetInt64(d);
 }
 
+/*
+ * Serialize writers of one target for the rest of the transaction.
+ *
+ * Two runs whose batches share keys would otherwise lock Silver (and
+ * Bronze) rows chunk by chunk in different orders and could deadlock.
+ * Every run takes this lock before it locks any row of the target, so
+ * all row-lock waits happen under it and no cycle can form.  Reading,
+ * parsing and validating still run in parallel until the first write.
+ */
+static void
+WriterLockTarget(Writer *w)
+{
+	Oid			types[2] = {INT4OID, INT4OID};
+	Datum		values[2];
+	int			rc;
+
+	values[0] = Int32GetDatum(WRITER_LOCK_CLASS);
+	values[1] = ObjectIdGetDatum(w->contract->silver_table);
+	rc = SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock($1, $2)",
+							   2, types, values, NULL, false, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "could not lock the write target: %s", SPI_result_code_string(rc));
+	w->target_locked = true;
+}
+
 /* Write the buffered records and rejects */
 void
 WriterFlush(Writer *w)
@@ -406,6 +434,9 @@ WriterFlush(Writer *w)
 	{
 		Datum		args[4];
 		int			n = w->nrecords;
+
+		if (!w->target_locked)
+			WriterLockTarget(w);
 
 		args[0] = CStringGetTextDatum(w->batch_id);
 		args[1] = MakeArray(w->payloads, n, JSONBOID);

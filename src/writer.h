@@ -50,6 +50,7 @@ typedef struct Writer
 	SPIPlanPtr	bronze_plan;
 	SPIPlanPtr	silver_plan;
 	SPIPlanPtr	reject_plan;
+	bool		target_locked;	/* WriterLockTarget done */
 	WriterCounts counts;
 } Writer;
 

@@ -13,6 +13,7 @@
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/json.h"
 
 #include "jsonschema/jsonschema_int.h"
 
@@ -274,13 +275,33 @@ JsvValueText(const JsonbValue *v, int maxlen)
 {
 	char	   *s;
 
-	if (v->type == jbvBinary)
-		s = JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
-	else
+	switch (v->type)
 	{
-		Jsonb	   *jb = JsonbValueToJsonb((JsonbValue *) v);
+		case jbvString:
+			{
+				StringInfoData buf;
+				int			len = v->val.string.len;
 
-		s = JsonbToCString(NULL, &jb->root, VARSIZE(jb));
+				/* cut long strings early, at a character boundary */
+				if (len > maxlen)
+					len = pg_mbcliplen(v->val.string.val, len, maxlen + 1);
+				initStringInfo(&buf);
+				escape_json(&buf, pnstrdup(v->val.string.val, len));
+				s = buf.data;
+				break;
+			}
+		case jbvNumeric:
+			s = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+			break;
+		case jbvBool:
+			s = pstrdup(v->val.boolean ? "true" : "false");
+			break;
+		case jbvNull:
+			s = pstrdup("null");
+			break;
+		default:
+			s = JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+			break;
 	}
 	if ((int) strlen(s) > maxlen)
 	{

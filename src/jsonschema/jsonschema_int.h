@@ -102,10 +102,13 @@ typedef struct JsvProp
 	JsvEdge		edge;
 } JsvProp;
 
+typedef struct JsvSimple JsvSimple;
+
 /* A compiled ECMA-262 pattern */
 typedef struct JsvRegex
 {
 	regex_t		re;
+	JsvSimple  *simple;			/* byte matcher, when the pattern is simple */
 	const char *source;			/* the pattern as written in the schema */
 } JsvRegex;
 
@@ -340,6 +343,9 @@ extern JsvLoc *JsvResolveRef(JsvCompiler *cc, JsvLoc *from, const char *ref,
 extern char *JsvUriResolve(const char *base, const char *ref);
 extern void JsvCompileError(JsvLoc *loc, const char *keyword, const char *fmt,...) pg_attribute_printf(3, 4) pg_attribute_noreturn();
 
+/* metaschema.c */
+extern Jsonb *JsvBuiltinDocument(const char *uri);
+
 /* instance.c */
 extern void JsvRootValue(Jsonb *jb, JsonbValue *v);
 extern void JsvIterInit(JsvIter *it, JsonbContainer *c);
@@ -364,6 +370,10 @@ extern JsvRegex *JsvRegexCompile(JsonSchema *prog, const char *src, int len,
 								 char **err);
 extern bool JsvRegexMatch(JsonSchema *prog, JsvRegex *re, const char *s, int len);
 extern bool JsvRegexValid(const char *src, int len);
+
+/* regex_simple.c */
+extern JsvSimple *JsvSimpleCompile(const char *src, int len);
+extern int	JsvSimpleMatch(const JsvSimple *s, const char *str, int len);
 
 /* errors.c */
 extern void JsvReport(JsvCtx *ctx, const char *keyword, const char *fmt,...) pg_attribute_printf(3, 4);

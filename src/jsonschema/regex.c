@@ -738,6 +738,7 @@ JsvRegexCompile(JsonSchema *prog, const char *src, int len, char **err)
 	}
 	prog->regexes = lappend(prog->regexes, r);
 	r->source = pnstrdup(src, len);
+	r->simple = JsvSimpleCompile(src, len);
 	MemoryContextSwitchTo(old);
 	return r;
 }
@@ -766,6 +767,12 @@ JsvRegexMatch(JsonSchema *prog, JsvRegex *r, const char *s, int len)
 	int			wlen;
 	int			rc;
 
+	if (r->simple)
+	{
+		rc = JsvSimpleMatch(r->simple, s, len);
+		if (rc >= 0)
+			return rc == 1;
+	}
 	if (prog->wbuf_cap < len + 1)
 	{
 		int			cap = Max(len + 1, 256);

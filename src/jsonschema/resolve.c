@@ -161,7 +161,7 @@ JsvStr(const JsonbValue *v)
 static uint8
 JsvVocabFromMeta(JsvCompiler *cc, JsvLoc *loc, const char *metauri)
 {
-	Jsonb	   *meta = NULL;
+	Jsonb	   *meta = JsvBuiltinDocument(metauri);
 	JsonbValue	root,
 				voc,
 				val;
@@ -169,7 +169,7 @@ JsvVocabFromMeta(JsvCompiler *cc, JsvLoc *loc, const char *metauri)
 	JsvName		k;
 	uint8		vocab = 0;
 
-	if (cc->opts && cc->opts->resolve)
+	if (meta == NULL && cc->opts && cc->opts->resolve)
 		meta = cc->opts->resolve(metauri, cc->opts->resolve_arg);
 	if (meta == NULL)
 		JsvCompileError(loc, "$schema", "unknown dialect \"%s\": only draft 2020-12 (\"%s\") or a registered meta-schema is supported",
@@ -497,9 +497,9 @@ JsvResolveRef(JsvCompiler *cc, JsvLoc *from, const char *ref, const char *keywor
 	t = JsvFindTarget(cc, abs);
 	if (t == NULL)
 	{
-		Jsonb	   *jb = NULL;
+		Jsonb	   *jb = JsvBuiltinDocument(abs);
 
-		if (cc->opts && cc->opts->resolve)
+		if (jb == NULL && cc->opts && cc->opts->resolve)
 			jb = cc->opts->resolve(abs, cc->opts->resolve_arg);
 		if (jb == NULL)
 			JsvCompileError(from, keyword, "unresolvable reference \"%s\"", ref);

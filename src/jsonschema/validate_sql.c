@@ -10,6 +10,7 @@
 
 #include "fmgr.h"
 #include "funcapi.h"
+#include "nodes/primnodes.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
@@ -26,7 +27,27 @@ typedef struct JsvFnCache
 	MemoryContext cxt;			/* holds schema copy and program */
 	Jsonb	   *schema;
 	JsonSchema *prog;
+	bool		stable;			/* the schema argument cannot change (a constant) */
 } JsvFnCache;
+
+/*
+ * True when argument argnum of the call is a plan constant.  (Parameters
+ * are not enough: PL/pgSQL reuses expression state across calls with
+ * different parameter values.)
+ */
+static bool
+JsvArgIsConst(FmgrInfo *flinfo, int argnum)
+{
+	Node	   *expr = flinfo->fn_expr;
+	List	   *args;
+
+	if (expr == NULL || !IsA(expr, FuncExpr))
+		return false;
+	args = ((FuncExpr *) expr)->args;
+	if (argnum >= list_length(args))
+		return false;
+	return IsA(list_nth(args, argnum), Const);
+}
 
 /* The compiled program for this call's schema, compiling when it changed */
 static JsonSchema *
@@ -36,7 +57,10 @@ JsvCachedProgram(FunctionCallInfo fcinfo, Jsonb *schema)
 	JsonSchemaOptions opts;
 	MemoryContext cxt;
 
-	if (cache && VARSIZE(cache->schema) == VARSIZE(schema) &&
+	/* a constant schema (the usual case) needs no comparison per row */
+	if (cache && cache->prog && cache->stable)
+		return cache->prog;
+	if (cache && cache->prog && VARSIZE(cache->schema) == VARSIZE(schema) &&
 		memcmp(cache->schema, schema, VARSIZE(schema)) == 0)
 		return cache->prog;
 
@@ -62,6 +86,7 @@ JsvCachedProgram(FunctionCallInfo fcinfo, Jsonb *schema)
 	cache->schema = MemoryContextAlloc(cxt, VARSIZE(schema));
 	memcpy(cache->schema, schema, VARSIZE(schema));
 	cache->cxt = cxt;
+	cache->stable = JsvArgIsConst(fcinfo->flinfo, 0);
 	return cache->prog;
 }
 

@@ -35,3 +35,25 @@ RESET omni_ingest.chunk_rows;
 SELECT status, count(*) FROM omni_ingest.batch_ledger WHERE batch_id = 'fail-1'
  GROUP BY status ORDER BY status;
 SELECT check_name, ok FROM omni_reconcile('fail-1') WHERE check_name = 'verdict';
+
+-- A run whose transaction is rolled back by the caller stays on record: its
+-- "running" row was committed on its own, and the next call marks it
+-- interrupted
+\set many :root '/test/data/many.jsonl'
+BEGIN;
+SELECT batch_id, status, inserted FROM omni_ingest_jsonl(:'many', 'rolled-back');
+ROLLBACK;
+SELECT batch_id, status FROM omni_ingest.batch_ledger WHERE batch_id = 'rolled-back';
+SELECT batch_id, status FROM omni_ingest_jsonl(:'many', 'after-rollback', dry_run => true);
+SELECT batch_id, status, error_message FROM omni_ingest.batch_ledger
+ WHERE batch_id = 'rolled-back';
+SELECT count(*) AS bronze_rows FROM omni_ingest.raw_ticket_event WHERE batch_id = 'rolled-back';
+-- An interrupted run does not claim the batch id
+SELECT batch_id, status, inserted FROM omni_ingest_jsonl(:'many', 'rolled-back');
+
+-- Under REPEATABLE READ the ledger row is written in the caller's
+-- transaction: a rollback takes it away too
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT batch_id, status FROM omni_ingest_jsonl(:'many', 'rr-rolled-back', dry_run => true);
+ROLLBACK;
+SELECT count(*) AS rr_rows FROM omni_ingest.batch_ledger WHERE batch_id = 'rr-rolled-back';
