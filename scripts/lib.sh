@@ -48,7 +48,8 @@ make_workdir() {
 	WORK_DIR=$(mktemp -d /tmp/omni_ingest.XXXXXX)
 	chmod 755 "$WORK_DIR"
 	mkdir "$WORK_DIR/src"
-	tar -C "$SRC_DIR" --exclude=.git -cf - . | tar -C "$WORK_DIR/src" -xf -
+	cp -a "$SRC_DIR/." "$WORK_DIR/src"
+	rm -rf "$WORK_DIR/src/.git"
 	chown -R "$RUN_USER" "$WORK_DIR"
 	trap cleanup EXIT
 }

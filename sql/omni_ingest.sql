@@ -47,7 +47,7 @@ CREATE TABLE omni_ingest.batch_ledger (
 	row_limit         bigint,
 	dry_run           boolean NOT NULL,
 	status            text NOT NULL CHECK (status IN
-	                  ('running', 'loaded', 'already_loaded', 'dry_run', 'failed', 'interrupted')),
+	                  ('running', 'loaded', 'already_loaded', 'dry_run', 'failed', 'interrupted', 'replayed')),
 	total             bigint NOT NULL DEFAULT 0,
 	valid             bigint NOT NULL DEFAULT 0,
 	invalid           bigint NOT NULL DEFAULT 0,
@@ -187,12 +187,167 @@ COMMENT ON FUNCTION omni_ingest_jsonl(text, text, boolean, text, bigint) IS
 -- also hold pg_read_server_files) may call it.
 REVOKE ALL ON FUNCTION omni_ingest_jsonl(text, text, boolean, text, bigint) FROM PUBLIC;
 
+CREATE FUNCTION omni_replay(batch_id text,
+                            OUT batch_id text, OUT run_id bigint,
+                            OUT contract_ref text, OUT contract_version integer,
+                            OUT status text,
+                            OUT total bigint, OUT valid bigint, OUT invalid bigint,
+                            OUT inserted bigint, OUT skipped bigint,
+                            OUT silver_inserted bigint, OUT silver_updated bigint,
+                            OUT silver_unchanged bigint, OUT silver_superseded bigint,
+                            OUT errors bigint, OUT blank_lines bigint,
+                            OUT bytes_read bigint,
+                            OUT started_at timestamptz, OUT finished_at timestamptz)
+AS 'MODULE_PATHNAME', 'omni_replay'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION omni_replay(text) IS
+	're-derive Silver from a loaded batch''s Bronze rows, with the same version rules, as a run of its own';
+REVOKE ALL ON FUNCTION omni_replay(text) FROM PUBLIC;
+
 CREATE FUNCTION omni_reconcile(batch_id text)
 RETURNS TABLE (check_name text, expected bigint, actual bigint, ok boolean, detail text)
 AS 'MODULE_PATHNAME', 'omni_reconcile'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION omni_reconcile(text) IS
 	'prove from the ledger, rejects, Bronze and Silver that a loaded batch closes with no gap';
+
+CREATE FUNCTION omni_ingest_report(batch_id text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $report$
+DECLARE
+	b       text := batch_id;
+	run     omni_ingest.batch_ledger;
+	latest  omni_ingest.batch_ledger;
+	out     text := '';
+	r       record;
+	checks_ok boolean := NULL;
+	failing text := '';
+	n       bigint;
+BEGIN
+	IF b IS NULL OR b = '' THEN
+		RAISE EXCEPTION 'batch_id must not be null or empty'
+			USING ERRCODE = 'null_value_not_allowed',
+			      HINT = 'Pass the batch id given to omni_ingest_jsonl.';
+	END IF;
+	SELECT * INTO latest FROM omni_ingest.batch_ledger l
+	 WHERE l.batch_id = b ORDER BY l.run_id DESC LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'batch "%" does not exist', b
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'See omni_ingest.batch_ledger for the batches that were run.';
+	END IF;
+	SELECT * INTO run FROM omni_ingest.batch_ledger l
+	 WHERE l.batch_id = b AND l.status = 'loaded' ORDER BY l.run_id DESC LIMIT 1;
+	IF NOT FOUND THEN
+		run := latest;
+	END IF;
+
+	out := format(E'# Batch ingest report: %s\n\n', b)
+		|| E'| | |\n|---|---|\n'
+		|| format(E'| status | %s (run %s) |\n', run.status, run.run_id)
+		|| format(E'| contract | `%s`, version %s |\n', run.contract_ref, run.contract_version)
+		|| format(E'| file | `%s` |\n', coalesce(run.path, '-'))
+		|| format(E'| file size | %s bytes |\n', coalesce(run.file_size::text, '-'))
+		|| format(E'| file SHA-256 | `%s` |\n', coalesce(run.file_sha256, '-'))
+		|| format(E'| row limit | %s |\n', coalesce(run.row_limit::text, 'none'))
+		|| format(E'| started | %s |\n', to_char(run.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'))
+		|| format(E'| duration | %s ms |\n',
+		          coalesce(round(extract(epoch FROM run.finished_at - run.started_at) * 1000)::text, '-'))
+		|| format(E'| run by | %s |\n\n', run.run_by);
+
+	out := out || E'## What was read and written\n\n| count | value | meaning |\n|---|---:|---|\n'
+		|| format(E'| lines read | %s | lines of the file, blank ones included |\n', run.lines_read)
+		|| format(E'| blank lines | %s | not records |\n', run.blank_lines)
+		|| format(E'| total | %s | non-blank lines |\n', run.total)
+		|| format(E'| valid | %s | lines that are records satisfying the contract and rules |\n', run.valid)
+		|| format(E'| invalid | %s | lines in the reject table |\n', run.invalid)
+		|| format(E'| Bronze inserted | %s | new Bronze rows |\n', run.inserted)
+		|| format(E'| Bronze skipped | %s | records already in Bronze |\n', run.skipped)
+		|| format(E'| Silver inserted | %s | new tickets |\n', run.silver_inserted)
+		|| format(E'| Silver updated | %s | newer versions that replaced older ones |\n', run.silver_updated)
+		|| format(E'| Silver unchanged | %s | identical to what Silver held |\n', run.silver_unchanged)
+		|| format(E'| Silver superseded | %s | older than what Silver held |\n', run.silver_superseded)
+		|| format(E'| write errors | %s | |\n\n', run.errors);
+
+	out := out || E'## Reconcile\n\n';
+	IF run.status = 'loaded' THEN
+		out := out || E'| check | expected | actual | ok | detail |\n|---|---:|---:|---|---|\n';
+		FOR r IN SELECT * FROM @extschema@.omni_reconcile(b) LOOP
+			out := out || format(E'| %s | %s | %s | %s | %s |\n', r.check_name, r.expected,
+			                     r.actual, CASE WHEN r.ok THEN 'yes' ELSE '**no**' END,
+			                     coalesce(r.detail, ''));
+			IF r.check_name = 'verdict' THEN
+				checks_ok := r.ok;
+			ELSIF NOT r.ok THEN
+				failing := failing || r.check_name || '; ';
+			END IF;
+		END LOOP;
+		out := out || E'\n';
+	ELSE
+		out := out || format(E'Not reconciled: the batch has no loaded run (latest run: %s).\n\n', latest.status);
+	END IF;
+
+	out := out || E'## Rejected lines\n\n';
+	SELECT count(*) INTO n FROM omni_ingest.reject j WHERE j.run_id = run.run_id;
+	IF n = 0 THEN
+		out := out || E'None.\n\n';
+	ELSE
+		out := out || E'Top reasons (a line can have several):\n\n'
+			|| E'| keyword | at | lines | example lines | example message |\n|---|---|---:|---|---|\n';
+		FOR r IN
+			SELECT e->>'keyword' AS keyword, e->>'instance_path' AS at, count(*) AS lines,
+			       string_agg(j.line_number::text, ', ' ORDER BY j.line_number)
+			         FILTER (WHERE j.line_number IS NOT NULL) AS all_lines,
+			       min(e->>'message') AS message
+			  FROM omni_ingest.reject j, jsonb_array_elements(j.reasons) AS e
+			 WHERE j.run_id = run.run_id
+			 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 10
+		LOOP
+			out := out || format(E'| %s | `%s` | %s | %s | %s |\n', r.keyword,
+			                     CASE WHEN r.at = '' THEN '/' ELSE r.at END, r.lines,
+			                     array_to_string((string_to_array(r.all_lines, ', '))[1:3], ', '),
+			                     replace(r.message, '|', '\|'));
+		END LOOP;
+		out := out || E'\n';
+	END IF;
+
+	out := out || E'## Runs of this batch\n\n| run | status | started (UTC) | total | valid | invalid | error |\n|---:|---|---|---:|---:|---:|---|\n';
+	FOR r IN SELECT * FROM omni_ingest.batch_ledger l WHERE l.batch_id = b ORDER BY l.run_id LOOP
+		out := out || format(E'| %s | %s | %s | %s | %s | %s | %s |\n', r.run_id, r.status,
+		                     to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+		                     r.total, r.valid, r.invalid,
+		                     coalesce(r.error_sqlstate || ': ' || r.error_message, ''));
+	END LOOP;
+
+	out := out || E'\n## Recommended action\n\n';
+	IF run.status <> 'loaded' THEN
+		IF latest.status IN ('failed', 'interrupted') THEN
+			out := out || format(E'**Rerun after fix.** The latest run %s%s; nothing of it was written. '
+			                     'Fix the cause, then run the same call again.\n', latest.status,
+			                     coalesce(' (' || latest.error_sqlstate || ': ' || latest.error_message || ')', ''));
+		ELSE
+			out := out || E'**Load.** The batch has only been dry-run; load it with dry_run => false.\n';
+		END IF;
+	ELSIF NOT checks_ok THEN
+		IF failing LIKE '%Silver%' THEN
+			out := out || format(E'**Replay after repair.** Silver does not match Bronze (%s). Repair Silver '
+			                     'or its mapping, then run omni_replay(%L).\n', rtrim(failing, '; '), b);
+		ELSE
+			out := out || format(E'**Investigate.** The batch does not reconcile (%s).\n', rtrim(failing, '; '));
+		END IF;
+	ELSIF run.invalid > 0 THEN
+		out := out || format(E'**Proceed**, and fix the %s rejected lines at the source; load the '
+		                     'corrected lines under a new batch id.\n', run.invalid);
+	ELSE
+		out := out || E'**Proceed.** Every line was loaded and the batch reconciles.\n';
+	END IF;
+	RETURN out;
+END
+$report$;
+COMMENT ON FUNCTION omni_ingest_report(text) IS
+	'a Markdown report of a batch: what was read and written, reconcile, top reject reasons, runs, recommended action';
 
 CREATE FUNCTION omni_validate(schema jsonb, instance jsonb)
 RETURNS boolean

@@ -288,8 +288,8 @@ CopyLoadedCounts(RunRecord *run, RunRecord *loaded)
 }
 
 /* The summary row returned to the caller */
-static Datum
-SummaryRow(FunctionCallInfo fcinfo, RunRecord *run)
+Datum
+IngestSummaryRow(FunctionCallInfo fcinfo, RunRecord *run)
 {
 	TupleDesc	tupdesc;
 	Datum		values[19];
@@ -448,5 +448,5 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 	OmniRestoreSearchPath(save_nestlevel);
 	SPI_finish();
 
-	PG_RETURN_DATUM(SummaryRow(fcinfo, run));
+	PG_RETURN_DATUM(IngestSummaryRow(fcinfo, run));
 }

@@ -113,21 +113,23 @@ RunFromTuple(HeapTuple tup, TupleDesc desc)
 	return run;
 }
 
-/* The newest run of a batch (only loaded ones when loaded_only), or NULL */
+/* The newest run of a batch with the given status (any when NULL), or NULL */
 RunRecord *
-LedgerLatestRun(const char *batch_id, bool loaded_only)
+LedgerLatestRun(const char *batch_id, const char *status)
 {
-	Oid			types[1] = {TEXTOID};
-	Datum		values[1];
+	Oid			types[2] = {TEXTOID, TEXTOID};
+	Datum		values[2];
+	char		nulls[2] = {' ', ' '};
 
 	values[0] = CStringGetTextDatum(batch_id);
-	OmniSpiExec(loaded_only ?
-				"SELECT " LEDGER_COLUMNS " FROM omni_ingest.batch_ledger"
-				" WHERE batch_id = $1 AND status = 'loaded'"
-				" ORDER BY run_id DESC LIMIT 1" :
-				"SELECT " LEDGER_COLUMNS " FROM omni_ingest.batch_ledger"
-				" WHERE batch_id = $1 ORDER BY run_id DESC LIMIT 1",
-				1, types, values, NULL, false, SPI_OK_SELECT);
+	if (status)
+		values[1] = CStringGetTextDatum(status);
+	else
+		nulls[1] = 'n';
+	OmniSpiExec("SELECT " LEDGER_COLUMNS " FROM omni_ingest.batch_ledger"
+				" WHERE batch_id = $1 AND ($2 IS NULL OR status = $2)"
+				" ORDER BY run_id DESC LIMIT 1",
+				2, types, values, nulls, false, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		return NULL;
 	return RunFromTuple(SPI_tuptable->vals[0], SPI_tuptable->tupdesc);
@@ -137,7 +139,7 @@ LedgerLatestRun(const char *batch_id, bool loaded_only)
 RunRecord *
 LedgerFindLoaded(const char *batch_id)
 {
-	return LedgerLatestRun(batch_id, true);
+	return LedgerLatestRun(batch_id, RUN_LOADED);
 }
 
 /* Fill parameter arrays with a run's columns (run_id excluded) */

@@ -8,6 +8,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "fmgr.h"
 
 /* Run statuses, as stored in omni_ingest.batch_ledger.status */
 #define RUN_RUNNING "running"
@@ -16,6 +17,7 @@
 #define RUN_DRY_RUN "dry_run"
 #define RUN_FAILED "failed"
 #define RUN_INTERRUPTED "interrupted"
+#define RUN_REPLAYED "replayed"
 
 /* Everything a ledger row says about a run */
 typedef struct RunRecord
@@ -59,6 +61,9 @@ extern void LedgerBegin(RunRecord *run);
 extern void LedgerSweepInterrupted(void);
 extern void LedgerInsert(RunRecord *run);
 extern void LedgerUpdate(RunRecord *run, bool durable);
-extern RunRecord *LedgerLatestRun(const char *batch_id, bool loaded_only);
+extern RunRecord *LedgerLatestRun(const char *batch_id, const char *status);
+
+/* The summary row of omni_ingest_jsonl and omni_replay (ingest.c) */
+extern Datum IngestSummaryRow(FunctionCallInfo fcinfo, RunRecord *run);
 
 #endif							/* OMNI_LEDGER_H */

@@ -86,6 +86,7 @@ omni_reconcile(PG_FUNCTION_ARGS)
 	Checks		checks;
 	char	   *batch_id;
 	RunRecord  *run;
+	RunRecord  *replay;
 	Oid			types[2] = {TEXTOID, INT8OID};
 	Datum		values[2];
 	char	   *bronze;
@@ -114,7 +115,7 @@ omni_reconcile(PG_FUNCTION_ARGS)
 	run = LedgerFindLoaded(batch_id);
 	if (run == NULL)
 	{
-		RunRecord  *latest = LedgerLatestRun(batch_id, false);
+		RunRecord  *latest = LedgerLatestRun(batch_id, NULL);
 
 		if (latest == NULL)
 			ereport(ERROR,
@@ -201,6 +202,20 @@ omni_reconcile(PG_FUNCTION_ARGS)
 						1, types, values, &detail);
 	AddCheck(&checks, "Silver rows of the batch traced to Bronze", expected, actual,
 			 actual == expected ? NULL : psprintf("no Bronze record for: %s", detail));
+
+	/* The latest replay of the batch, if any, closes too */
+	replay = LedgerLatestRun(batch_id, RUN_REPLAYED);
+	if (replay != NULL && replay->run_id > run->run_id)
+	{
+		expected = QueryCount(psprintf("SELECT pg_catalog.count(*) FROM %s WHERE batch_id = $1", bronze),
+							  1, types, values, NULL);
+		AddCheck(&checks, "replay: total = Bronze rows of the batch", replay->total,
+				 expected, NULL);
+		AddCheck(&checks, "replay: total = silver inserted + updated + unchanged + superseded",
+				 replay->total,
+				 replay->silver_inserted + replay->silver_updated +
+				 replay->silver_unchanged + replay->silver_superseded, NULL);
+	}
 
 	AddCheck(&checks, "verdict", checks.total, checks.passed,
 			 checks.passed == checks.total ? "all checks passed" :

@@ -12,7 +12,8 @@
  *  - within a chunk, the newest version of each key is chosen (ties go to
  *    the later line);
  *  - it replaces the stored row only when it is newer, or of the same
- *    version with other content; an identical row is never rewritten;
+ *    version with other content (or when the stored columns no longer
+ *    match the record's mapping); an identical row is never rewritten;
  *  - every line is then counted once, as if the lines were applied one
  *    at a time in file order: inserted (no row yet), updated (it replaced
  *    an older version, or the same version with other content), unchanged
@@ -132,9 +133,38 @@ PrepareBronze(Contract *c)
 	return plan;
 }
 
+/* Append "prefix.col, ..." for the data columns */
+static void
+AppendColumns(StringInfo sql, List *columns, const char *prefix)
+{
+	ListCell   *lc;
+
+	foreach(lc, columns)
+	{
+		if (lc != list_head(columns))
+			appendStringInfoString(sql, ", ");
+		appendStringInfo(sql, "%s%s", prefix, quote_identifier(lfirst(lc)));
+	}
+}
+
 /*
  * Prepare the Silver upsert with the same parameters as the Bronze insert.
  * It answers one row: inserted, updated, unchanged, superseded.
+ *
+ *	input	the chunk: payload, fingerprint, line, key, version
+ *	newest	per key, the line to write: newest version, then latest line
+ *	up		the upsert; a stored row is replaced by a newer version, by the
+ *			same version with other content, or by the same record when
+ *			the stored columns differ from its mapping (a repaired mapping,
+ *			or a damaged row), and never otherwise
+ *	seq		per line, the best earlier line of the chunk (version, line)
+ *	prev	per line, what Silver held just before it, had the chunk been
+ *			applied a line at a time: the newer of the stored row (as of
+ *			before the statement) and that earlier line
+ *	judged	whether the line's own write repaired an identical record
+ *
+ * Judging each line against "just before it" keeps every count
+ * independent of where chunks happen to split.
  */
 static SPIPlanPtr
 PrepareSilver(Contract *c, List *columns)
@@ -153,19 +183,19 @@ PrepareSilver(Contract *c, List *columns)
 					 quote_literal_cstr(c->key_field));
 	AppendVersionExpr(&sql, c);
 	appendStringInfoString(&sql,
-						   " AS v FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(p, f, l)),"
+						   " AS v FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3),"
+						   " pg_catalog.unnest($4)) AS u(p, f, l)),"
 						   " newest AS (SELECT DISTINCT ON (k) k, v, f, l, p FROM input"
-						   " ORDER BY k, v DESC NULLS LAST, l DESC),"
-						   " up AS (INSERT INTO ");
-	appendStringInfo(&sql, "%s AS s (", silver);
-	foreach(lc, columns)
-		appendStringInfo(&sql, "%s, ", quote_identifier(lfirst(lc)));
-	appendStringInfoString(&sql, SILVER_VERSION_COLUMN ", " SILVER_FINGERPRINT_COLUMN ", "
+						   " ORDER BY k, v DESC NULLS LAST, l DESC),");
+
+	/* up */
+	appendStringInfo(&sql, " up AS (INSERT INTO %s AS s (", silver);
+	AppendColumns(&sql, columns, "");
+	appendStringInfoString(&sql, ", " SILVER_VERSION_COLUMN ", " SILVER_FINGERPRINT_COLUMN ", "
 						   SILVER_BATCH_COLUMN ", " SILVER_LINE_COLUMN ") SELECT ");
-	foreach(lc, columns)
-		appendStringInfo(&sql, "r.%s, ", quote_identifier(lfirst(lc)));
+	AppendColumns(&sql, columns, "r.");
 	appendStringInfo(&sql,
-					 "n.v, n.f, $1, n.l FROM newest n CROSS JOIN LATERAL"
+					 ", n.v, n.f, $1, n.l FROM newest n CROSS JOIN LATERAL"
 					 " pg_catalog.jsonb_populate_record(NULL::%s, n.p) AS r"
 					 " ON CONFLICT (%s) DO UPDATE SET ",
 					 silver, key);
@@ -175,44 +205,50 @@ PrepareSilver(Contract *c, List *columns)
 
 		appendStringInfo(&sql, "%s = EXCLUDED.%s, ", col, col);
 	}
+	appendStringInfoString(&sql,
+						   SILVER_VERSION_COLUMN " = EXCLUDED." SILVER_VERSION_COLUMN ", "
+						   SILVER_FINGERPRINT_COLUMN " = EXCLUDED." SILVER_FINGERPRINT_COLUMN ", "
+						   SILVER_BATCH_COLUMN " = EXCLUDED." SILVER_BATCH_COLUMN ", "
+						   SILVER_LINE_COLUMN " = EXCLUDED." SILVER_LINE_COLUMN ", "
+						   SILVER_LOADED_COLUMN " = pg_catalog.now()"
+						   " WHERE s." SILVER_VERSION_COLUMN " OPERATOR(pg_catalog.<) EXCLUDED." SILVER_VERSION_COLUMN
+						   " OR (s." SILVER_VERSION_COLUMN " OPERATOR(pg_catalog.=) EXCLUDED." SILVER_VERSION_COLUMN
+						   " AND (s." SILVER_FINGERPRINT_COLUMN " OPERATOR(pg_catalog.<>) EXCLUDED." SILVER_FINGERPRINT_COLUMN
+						   " OR ROW(");
+	AppendColumns(&sql, columns, "s.");
+	appendStringInfoString(&sql, ") IS DISTINCT FROM ROW(");
+	AppendColumns(&sql, columns, "EXCLUDED.");
+	appendStringInfo(&sql, ")))"
+					 " RETURNING s.%s AS k),", key);
+
+	/* seq, prev, judged and the counts */
 	appendStringInfo(&sql,
-					 SILVER_VERSION_COLUMN " = EXCLUDED." SILVER_VERSION_COLUMN ", "
-					 SILVER_FINGERPRINT_COLUMN " = EXCLUDED." SILVER_FINGERPRINT_COLUMN ", "
-					 SILVER_BATCH_COLUMN " = EXCLUDED." SILVER_BATCH_COLUMN ", "
-					 SILVER_LINE_COLUMN " = EXCLUDED." SILVER_LINE_COLUMN ", "
-					 SILVER_LOADED_COLUMN " = pg_catalog.now()"
-					 " WHERE s." SILVER_VERSION_COLUMN " OPERATOR(pg_catalog.<) EXCLUDED." SILVER_VERSION_COLUMN
-					 " OR (s." SILVER_VERSION_COLUMN " OPERATOR(pg_catalog.=) EXCLUDED." SILVER_VERSION_COLUMN
-					 " AND s." SILVER_FINGERPRINT_COLUMN " OPERATOR(pg_catalog.<>) EXCLUDED." SILVER_FINGERPRINT_COLUMN ")"
-					 " RETURNING 1),"
-	/*
-	 * Judge each line against what Silver held just before it, as if the
-	 * chunk were applied a line at a time: that is the newest of the row
-	 * stored before the statement and the earlier lines of the chunk
-	 * (ordered by version, then line).  This keeps every count independent
-	 * of where chunks happen to split.
-	 */
 					 " seq AS (SELECT i.k, i.v, i.f, i.l,"
 					 "  pg_catalog.max(ARRAY[EXTRACT(EPOCH FROM i.v), i.l::pg_catalog.numeric])"
 					 "  OVER (PARTITION BY i.k ORDER BY i.l ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS best"
 					 "  FROM input i),"
-					 " prev AS (SELECT s.v, s.f,"
-					 "  CASE WHEN b.l IS NULL OR cur.%s OPERATOR(pg_catalog.>) b.v"
-					 "   THEN cur.%s ELSE b.v END AS pv,"
-					 "  CASE WHEN b.l IS NULL OR cur.%s OPERATOR(pg_catalog.>) b.v"
-					 "   THEN cur.%s ELSE b.f END AS pf"
+					 " prev AS (SELECT s.k, s.v, s.f, s.l,"
+					 "  cur." SILVER_VERSION_COLUMN " AS cv, cur." SILVER_FINGERPRINT_COLUMN " AS cf,"
+					 "  CASE WHEN b.l IS NULL OR cur." SILVER_VERSION_COLUMN " OPERATOR(pg_catalog.>) b.v"
+					 "   THEN cur." SILVER_VERSION_COLUMN " ELSE b.v END AS pv,"
+					 "  CASE WHEN b.l IS NULL OR cur." SILVER_VERSION_COLUMN " OPERATOR(pg_catalog.>) b.v"
+					 "   THEN cur." SILVER_FINGERPRINT_COLUMN " ELSE b.f END AS pf"
 					 "  FROM seq s"
 					 "  LEFT JOIN input b ON b.k OPERATOR(pg_catalog.=) s.k"
 					 "   AND b.l::pg_catalog.numeric OPERATOR(pg_catalog.=) s.best[2]"
-					 "  LEFT JOIN %s cur ON cur.%s OPERATOR(pg_catalog.=) s.k)"
+					 "  LEFT JOIN %s cur ON cur.%s OPERATOR(pg_catalog.=) s.k),"
+					 " judged AS (SELECT p.v, p.f, p.pv, p.pf,"
+					 "  COALESCE(p.l OPERATOR(pg_catalog.=) n.l AND up.k IS NOT NULL"
+					 "   AND p.cv OPERATOR(pg_catalog.=) p.v AND p.cf OPERATOR(pg_catalog.=) p.f, false) AS repaired"
+					 "  FROM prev p JOIN newest n ON n.k OPERATOR(pg_catalog.=) p.k"
+					 "  LEFT JOIN up ON up.k OPERATOR(pg_catalog.=) p.k)"
 					 " SELECT pg_catalog.count(*) FILTER (WHERE pf IS NULL),"
 					 " pg_catalog.count(*) FILTER (WHERE pf IS NOT NULL AND (v OPERATOR(pg_catalog.>) pv"
-					 "  OR (v OPERATOR(pg_catalog.=) pv AND f OPERATOR(pg_catalog.<>) pf))),"
-					 " pg_catalog.count(*) FILTER (WHERE v OPERATOR(pg_catalog.=) pv AND f OPERATOR(pg_catalog.=) pf),"
+					 "  OR (v OPERATOR(pg_catalog.=) pv AND f OPERATOR(pg_catalog.<>) pf) OR repaired)),"
+					 " pg_catalog.count(*) FILTER (WHERE v OPERATOR(pg_catalog.=) pv"
+					 "  AND f OPERATOR(pg_catalog.=) pf AND NOT repaired),"
 					 " pg_catalog.count(*) FILTER (WHERE v OPERATOR(pg_catalog.<) pv)"
-					 " FROM prev",
-					 SILVER_VERSION_COLUMN, SILVER_VERSION_COLUMN,
-					 SILVER_VERSION_COLUMN, SILVER_FINGERPRINT_COLUMN,
+					 " FROM judged",
 					 silver, key);
 
 	plan = SPI_prepare(sql.data, 4, types);
@@ -443,10 +479,13 @@ WriterFlush(Writer *w)
 		args[2] = MakeArray(w->fingerprints, n, TEXTOID);
 		args[3] = MakeArray(w->record_lines, n, INT8OID);
 
-		rc = SPI_execute_plan(w->bronze_plan, args, NULL, false, 0);
-		if (rc != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "Bronze insert failed: %s", SPI_result_code_string(rc));
-		w->counts.inserted += ResultCount(1);
+		if (!w->silver_only)
+		{
+			rc = SPI_execute_plan(w->bronze_plan, args, NULL, false, 0);
+			if (rc != SPI_OK_SELECT || SPI_processed != 1)
+				elog(ERROR, "Bronze insert failed: %s", SPI_result_code_string(rc));
+			w->counts.inserted += ResultCount(1);
+		}
 
 		rc = SPI_execute_plan(w->silver_plan, args, NULL, false, 0);
 		if (rc != SPI_OK_SELECT || SPI_processed != 1)

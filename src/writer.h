@@ -28,6 +28,7 @@ typedef struct Writer
 	char	   *batch_id;
 	int64		run_id;
 	bool		dry_run;		/* count, never write */
+	bool		silver_only;	/* replay: records come from Bronze */
 	int			chunk_rows;
 	List	   *timestamp_fields;	/* record fields stored as timestamptz */
 

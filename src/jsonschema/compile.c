@@ -152,9 +152,9 @@ JsvPropQsortCmp(const void *a, const void *b)
 	return JsvNameCmp(x->name.str, x->name.len, y->name.str, y->name.len);
 }
 
-/* Read an array of strings (required, dependentRequired), sorted */
+/* Read an array of strings (required, dependentRequired), sorted if asked */
 static JsvName *
-JsvStringArray(JsvKw *kw, const JsonbValue *arr, int *n)
+JsvStringArray(JsvKw *kw, const JsonbValue *arr, int *n, bool sort)
 {
 	JsvIter		it;
 	JsonbValue	v;
@@ -174,7 +174,8 @@ JsvStringArray(JsvKw *kw, const JsonbValue *arr, int *n)
 		names[i].len = v.val.string.len;
 		i++;
 	}
-	qsort(names, *n, sizeof(JsvName), JsvNameQsortCmp);
+	if (sort)
+		qsort(names, *n, sizeof(JsvName), JsvNameQsortCmp);
 	return names;
 }
 
@@ -329,7 +330,7 @@ JsvAddDepReq(JsvKw *kw, const JsvName *k, const JsonbValue *v)
 		palloc(sizeof(JsvDepReq));
 	d = &n->depreq[n->ndepreq++];
 	d->name = *k;
-	d->required = JsvStringArray(kw, v, &d->nrequired);
+	d->required = JsvStringArray(kw, v, &d->nrequired, false);
 	d->seg = JsvMemberSeg(kw, k);
 	d->keyword = kw->name;
 	n->has |= JSV_K_OBJECT;
@@ -632,7 +633,7 @@ JsvCompileKeyword(JsvKw *kw)
 	}
 	else if (voc & JSV_V_VALIDATION && strcmp(k, "required") == 0)
 	{
-		n->required = JsvStringArray(kw, &kw->val, &n->nrequired);
+		n->required = JsvStringArray(kw, &kw->val, &n->nrequired, true);
 		n->has |= JSV_K_OBJECT;
 	}
 	else if (voc & JSV_V_VALIDATION && strcmp(k, "dependentRequired") == 0)

@@ -301,12 +301,12 @@ JsvCheckObject(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 
 	if (n->min_properties >= 0 && size < n->min_properties)
 	{
-		JsvReport(ctx, "minProperties", "object has fewer than %d properties", n->min_properties);
+		JsvReport(ctx, "minProperties", "object has %d properties, fewer than %d", size, n->min_properties);
 		JSV_OBJ_FAIL();
 	}
 	if (n->max_properties >= 0 && size > n->max_properties)
 	{
-		JsvReport(ctx, "maxProperties", "object has more than %d properties", n->max_properties);
+		JsvReport(ctx, "maxProperties", "object has %d properties, more than %d", size, n->max_properties);
 		JSV_OBJ_FAIL();
 	}
 
@@ -450,12 +450,12 @@ JsvCheckArray(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 
 	if (n->min_items >= 0 && size < n->min_items)
 	{
-		JsvReport(ctx, "minItems", "array has fewer than %d items", n->min_items);
+		JsvReport(ctx, "minItems", "array has %d items, fewer than %d", size, n->min_items);
 		JSV_ARR_FAIL();
 	}
 	if (n->max_items >= 0 && size > n->max_items)
 	{
-		JsvReport(ctx, "maxItems", "array has more than %d items", n->max_items);
+		JsvReport(ctx, "maxItems", "array has %d items, more than %d", size, n->max_items);
 		JSV_ARR_FAIL();
 	}
 	if (n->nprefix || n->items.node)
@@ -508,16 +508,16 @@ JsvCheckArray(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 		if (matches < n->min_contains)
 		{
 			if (n->min_contains == 1)
-				JsvReport(ctx, "contains", "array does not contain a matching item");
+				JsvReport(ctx, "contains", "no array item matches \"contains\"");
 			else
-				JsvReport(ctx, "minContains", "array contains fewer than %d matching items",
-						  n->min_contains);
+				JsvReport(ctx, "minContains", "%d array items match \"contains\", fewer than %d",
+						  matches, n->min_contains);
 			JSV_ARR_FAIL();
 		}
 		if (n->max_contains >= 0 && matches > n->max_contains)
 		{
-			JsvReport(ctx, "maxContains", "array contains more than %d matching items",
-					  n->max_contains);
+			JsvReport(ctx, "maxContains", "%d array items match \"contains\", more than %d",
+					  matches, n->max_contains);
 			JSV_ARR_FAIL();
 		}
 	}
@@ -677,7 +677,15 @@ JsvCheckUnevaluated(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, uint8 t, JsvEv
 
 			if (JsvEvalTest(ev, i))
 				continue;
-			if (!JsvDescendChild(ctx, &n->unevaluated_properties, &val, k.str, k.len))
+			if (n->unevaluated_properties.node->boolean == 0)
+			{
+				JsvReportAt(ctx, k.str, k.len, "unevaluatedProperties",
+							"property \"%.*s\" is unevaluated and not allowed", k.len, k.str);
+				ok = false;
+				if (!ctx->errors)
+					return false;
+			}
+			else if (!JsvDescendChild(ctx, &n->unevaluated_properties, &val, k.str, k.len))
 			{
 				ok = false;
 				if (!ctx->errors)
@@ -696,7 +704,21 @@ JsvCheckUnevaluated(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, uint8 t, JsvEv
 
 			if (JsvEvalTest(ev, i))
 				continue;
-			if (!JsvDescendChild(ctx, &n->unevaluated_items, &val, NULL, i))
+			if (n->unevaluated_items.node->boolean == 0)
+			{
+				if (ctx->errors)
+				{
+					int			ilen = ctx->ipath_len;
+
+					JsvPushInst(ctx, NULL, i);
+					JsvReport(ctx, "unevaluatedItems", "array item is unevaluated and not allowed");
+					ctx->ipath_len = ilen;
+				}
+				ok = false;
+				if (!ctx->errors)
+					return false;
+			}
+			else if (!JsvDescendChild(ctx, &n->unevaluated_items, &val, NULL, i))
 			{
 				ok = false;
 				if (!ctx->errors)
