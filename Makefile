@@ -8,6 +8,7 @@ OBJS = \
 	src/parse.o \
 	src/rules.o \
 	src/contract.o \
+	src/contract_sql.o \
 	src/spi_util.o \
 	src/autonomous.o \
 	src/fingerprint.o \
@@ -42,3 +43,6 @@ sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql sql/contracts.sql.sh $
 
 # The regression suites find the sample data and fixtures through this
 installcheck: export OMNI_TEST_ROOT = $(abspath $(srcdir))
+
+# Rebuild everything when a header changes (PGXS tracks no header dependencies)
+$(OBJS): $(wildcard src/*.h src/jsonschema/*.h)

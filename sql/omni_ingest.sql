@@ -91,10 +91,10 @@ COMMENT ON TABLE omni_ingest.reject IS 'lines that were not valid records, with 
 ------------------------------------------------------------------------
 CREATE TABLE omni_ingest.raw_ticket_event (
 	event_id           bigint GENERATED ALWAYS AS IDENTITY,
-	source_id          text NOT NULL,
-	batch_id           text NOT NULL,
+	source_id          text COLLATE "C" NOT NULL,
+	batch_id           text COLLATE "C" NOT NULL,
 	payload            jsonb NOT NULL,
-	source_fingerprint text NOT NULL,
+	source_fingerprint text COLLATE "C" NOT NULL,
 	line_number        bigint NOT NULL,
 	ingested_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	PRIMARY KEY (source_id, source_fingerprint)
@@ -104,7 +104,7 @@ COMMENT ON TABLE omni_ingest.raw_ticket_event IS 'Bronze: every accepted ticket 
 COMMENT ON COLUMN omni_ingest.raw_ticket_event.source_fingerprint IS 'SHA-256 (hex) of the record''s canonical jsonb text';
 
 CREATE TABLE omni_ingest.ticket_fact (
-	ticket_id          text PRIMARY KEY,
+	ticket_id          text COLLATE "C" PRIMARY KEY,
 	schema_version     text NOT NULL,
 	source_id          text NOT NULL,
 	ingest_batch_id    text NOT NULL,
@@ -132,8 +132,8 @@ CREATE TABLE omni_ingest.ticket_fact (
 	owner              text NOT NULL,
 	-- bookkeeping: which record version the row holds and who wrote it
 	record_version     timestamptz NOT NULL,
-	source_fingerprint text NOT NULL,
-	last_batch_id      text NOT NULL,
+	source_fingerprint text COLLATE "C" NOT NULL,
+	last_batch_id      text COLLATE "C" NOT NULL,
 	last_line_number   bigint NOT NULL,
 	loaded_at          timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
@@ -204,12 +204,12 @@ COMMENT ON FUNCTION omni_replay(text) IS
 	're-derive Silver from a loaded batch''s Bronze rows, with the same version rules, as a run of its own';
 REVOKE ALL ON FUNCTION omni_replay(text) FROM PUBLIC;
 
-CREATE FUNCTION omni_reconcile(batch_id text)
+CREATE FUNCTION omni_reconcile(batch_id text, rehash boolean DEFAULT false)
 RETURNS TABLE (check_name text, expected bigint, actual bigint, ok boolean, detail text)
 AS 'MODULE_PATHNAME', 'omni_reconcile'
 LANGUAGE C STABLE;
-COMMENT ON FUNCTION omni_reconcile(text) IS
-	'prove from the ledger, rejects, Bronze and Silver that a loaded batch closes with no gap';
+COMMENT ON FUNCTION omni_reconcile(text, boolean) IS
+	'prove from the ledger, rejects, Bronze and Silver that a loaded batch closes with no gap; rehash => true also re-reads the file';
 
 CREATE FUNCTION omni_ingest_report(batch_id text)
 RETURNS text
@@ -274,7 +274,7 @@ BEGIN
 	out := out || E'## Reconcile\n\n';
 	IF run.status = 'loaded' THEN
 		out := out || E'| check | expected | actual | ok | detail |\n|---|---:|---:|---|---|\n';
-		FOR r IN SELECT * FROM @extschema@.omni_reconcile(b) LOOP
+		FOR r IN SELECT * FROM @extschema@.omni_reconcile(b, false) LOOP
 			out := out || format(E'| %s | %s | %s | %s | %s |\n', r.check_name, r.expected,
 			                     r.actual, CASE WHEN r.ok THEN 'yes' ELSE '**no**' END,
 			                     coalesce(r.detail, ''));
@@ -362,6 +362,20 @@ AS 'MODULE_PATHNAME', 'omni_validation_errors'
 LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION omni_validation_errors(jsonb, jsonb) IS
 	'every failure of instance against the JSON Schema, with JSON pointers into both';
+
+CREATE FUNCTION omni_contract_validate(contract_ref text, instance jsonb)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'omni_contract_validate'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omni_contract_validate(text, jsonb) IS
+	'true when instance satisfies the newest version of a registered contract';
+
+CREATE FUNCTION omni_contract_validation_errors(contract_ref text, instance jsonb)
+RETURNS TABLE (instance_path text, keyword_path text, keyword text, message text)
+AS 'MODULE_PATHNAME', 'omni_contract_validation_errors'
+LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION omni_contract_validation_errors(text, jsonb) IS
+	'every failure of instance against the newest version of a registered contract';
 
 CREATE FUNCTION omni_ingest_drop_guard()
 RETURNS event_trigger

@@ -15,6 +15,7 @@
 #include "utils/lsyscache.h"
 
 #include "ledger.h"
+#include "reader.h"
 #include "omni_ingest.h"
 #include "spi_util.h"
 
@@ -215,6 +216,23 @@ omni_reconcile(PG_FUNCTION_ARGS)
 				 replay->total,
 				 replay->silver_inserted + replay->silver_updated +
 				 replay->silver_unchanged + replay->silver_superseded, NULL);
+	}
+
+	/* On request, read the file again to show it has not changed */
+	if (PG_NARGS() > 1 && !PG_ARGISNULL(1) && PG_GETARG_BOOL(1))
+	{
+		LineReader *reader;
+		char	   *sha;
+
+		CheckServerFileReadable(run->path);
+		reader = LineReaderOpen(run->path, 1024);
+		LineReaderSkipToEnd(reader);
+		sha = LineReaderFinishSha256(reader);
+		AddCheck(&checks, "file unchanged since the load (SHA-256)", 1,
+				 strcmp(sha, run->file_sha256) == 0 && reader->bytes_read == run->file_size,
+				 psprintf("loaded: %s, " INT64_FORMAT " bytes; now: %s, " INT64_FORMAT " bytes",
+						  run->file_sha256, run->file_size, sha, reader->bytes_read));
+		LineReaderClose(reader);
 	}
 
 	AddCheck(&checks, "verdict", checks.total, checks.passed,

@@ -36,9 +36,9 @@ RecordField(Jsonb *record, const char *name)
 	return findJsonbValueFromContainer(&record->root, JB_FOBJECT, &key);
 }
 
-/* True when text is a timestamp with time zone PostgreSQL can store */
+/* Parse text as a timestamp with time zone; false when PostgreSQL cannot store it */
 static bool
-IsStorableTimestamp(const char *s, int len)
+ParseStorableTimestamp(const char *s, int len, TimestampTz *result)
 {
 	char		str[MAXDATELEN + 1];
 	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
@@ -62,7 +62,22 @@ IsStorableTimestamp(const char *s, int len)
 		return false;
 	if (dtype != DTK_DATE)
 		return false;
-	return tm2timestamp(&tm, fsec, &tz, &ts) == 0 && IS_VALID_TIMESTAMP(ts);
+	if (tm2timestamp(&tm, fsec, &tz, &ts) != 0 || !IS_VALID_TIMESTAMP(ts))
+		return false;
+	*result = ts;
+	return true;
+}
+
+/* True when the list of C strings holds name (already checked above) */
+static bool
+StringListMember(List *list, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, list)
+		if (strcmp(lfirst(lc), name) == 0)
+			return true;
+	return false;
 }
 
 /* Record one broken rule */
@@ -80,6 +95,7 @@ CheckRecordRules(Contract *contract, List *timestamp_fields, Jsonb *record,
 				 List **errors)
 {
 	ListCell   *lc;
+	TimestampTz ts;
 
 	if (contract->key_field != NULL)
 	{
@@ -104,24 +120,62 @@ CheckRecordRules(Contract *contract, List *timestamp_fields, Jsonb *record,
 		if (v == NULL || v->type == jbvNull)
 			continue;
 		if (v->type != jbvString ||
-			!IsStorableTimestamp(v->val.string.val, v->val.string.len))
+			!ParseStorableTimestamp(v->val.string.val, v->val.string.len, &ts))
 			AddRuleError(errors, name,
 						 psprintf("%s is not a timestamp PostgreSQL can store", name));
 	}
 
 	if (contract->version_fields != NIL)
 	{
-		bool		has_version = false;
+		JsonbValue *version = NULL;
 
 		foreach(lc, contract->version_fields)
 		{
-			JsonbValue *v = RecordField(record, lfirst(lc));
-
-			if (v != NULL && v->type != jbvNull)
-				has_version = true;
+			version = RecordField(record, lfirst(lc));
+			if (version != NULL && version->type != jbvNull)
+				break;
+			version = NULL;
 		}
-		if (!has_version)
+		if (version == NULL)
 			AddRuleError(errors, linitial(contract->version_fields),
 						 "record has no version: none of its version fields is set");
+		else if (!StringListMember(timestamp_fields, lfirst(lc)) &&
+				 (version->type != jbvString ||
+				  !ParseStorableTimestamp(version->val.string.val, version->val.string.len, &ts)))
+			AddRuleError(errors, lfirst(lc),
+						 psprintf("version field %s is not a timestamp", (char *) lfirst(lc)));
 	}
+}
+
+/* The business key of a record that passed the rules */
+char *
+RecordKey(Contract *contract, Jsonb *record)
+{
+	JsonbValue *key = RecordField(record, contract->key_field);
+
+	if (key == NULL || key->type != jbvString)
+		elog(ERROR, "record has no business key \"%s\"", contract->key_field);
+	return pnstrdup(key->val.string.val, key->val.string.len);
+}
+
+/* The version of a record that passed the rules: its first set version field */
+TimestampTz
+RecordVersion(Contract *contract, Jsonb *record)
+{
+	ListCell   *lc;
+
+	foreach(lc, contract->version_fields)
+	{
+		JsonbValue *v = RecordField(record, lfirst(lc));
+		TimestampTz ts;
+
+		if (v == NULL || v->type == jbvNull)
+			continue;
+		if (v->type == jbvString &&
+			ParseStorableTimestamp(v->val.string.val, v->val.string.len, &ts))
+			return ts;
+		break;
+	}
+	elog(ERROR, "record has no version");
+	return 0;					/* keep compiler quiet */
 }

@@ -9,6 +9,7 @@
 #include "postgres.h"
 
 #include "nodes/pg_list.h"
+#include "datatype/timestamp.h"
 #include "utils/jsonb.h"
 
 #include "contract.h"
@@ -20,5 +21,9 @@
  */
 extern void CheckRecordRules(Contract *contract, List *timestamp_fields,
 							 Jsonb *record, List **errors);
+
+/* Business key and version of a record that passed CheckRecordRules */
+extern char *RecordKey(Contract *contract, Jsonb *record);
+extern TimestampTz RecordVersion(Contract *contract, Jsonb *record);
 
 #endif							/* OMNI_RULES_H */

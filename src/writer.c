@@ -35,9 +35,11 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 
 #include "fingerprint.h"
 #include "omni_ingest.h"
+#include "rules.h"
 #include "writer.h"
 
 /* Advisory lock class of write targets: "omnw" in ASCII */
@@ -92,23 +94,6 @@ SilverDataColumns(Oid relid, List **timestamp_fields)
 	return columns;
 }
 
-/* SQL expression of a record's version: first non-null version field */
-static void
-AppendVersionExpr(StringInfo sql, Contract *c)
-{
-	ListCell   *lc;
-
-	appendStringInfoString(sql, "COALESCE(");
-	foreach(lc, c->version_fields)
-	{
-		if (lc != list_head(c->version_fields))
-			appendStringInfoString(sql, ", ");
-		appendStringInfo(sql, "(u.p OPERATOR(pg_catalog.->>) %s)::pg_catalog.timestamptz",
-						 quote_literal_cstr(lfirst(lc)));
-	}
-	appendStringInfoString(sql, ")");
-}
-
 /* Prepare the Bronze insert: $1 batch, $2 payloads, $3 fingerprints, $4 lines */
 static SPIPlanPtr
 PrepareBronze(Contract *c)
@@ -148,55 +133,35 @@ AppendColumns(StringInfo sql, List *columns, const char *prefix)
 }
 
 /*
- * Prepare the Silver upsert with the same parameters as the Bronze insert.
- * It answers one row: inserted, updated, unchanged, superseded.
- *
- *	input	the chunk: payload, fingerprint, line, key, version
- *	newest	per key, the line to write: newest version, then latest line
- *	up		the upsert; a stored row is replaced by a newer version, by the
- *			same version with other content, or by the same record when
- *			the stored columns differ from its mapping (a repaired mapping,
- *			or a damaged row), and never otherwise
- *	seq		per line, the best earlier line of the chunk (version, line)
- *	prev	per line, what Silver held just before it, had the chunk been
- *			applied a line at a time: the newer of the stored row (as of
- *			before the statement) and that earlier line
- *	judged	whether the line's own write repaired an identical record
- *
- * Judging each line against "just before it" keeps every count
- * independent of where chunks happen to split.
+ * Prepare the Silver upsert of the lines chosen to be written: $1 batch,
+ * $2 payloads, $3 fingerprints, $4 lines, $5 versions.  A stored row is
+ * replaced by a newer version, by the same version with other content, or
+ * by the same record when the stored columns differ from its mapping (a
+ * repaired mapping, or a damaged row); never otherwise.  It returns the
+ * keys it wrote.
  */
 static SPIPlanPtr
 PrepareSilver(Contract *c, List *columns)
 {
 	StringInfoData sql;
-	Oid			types[4] = {TEXTOID, JSONBARRAYOID, TEXTARRAYOID, INT8ARRAYOID};
+	Oid			types[5] = {TEXTOID, JSONBARRAYOID, TEXTARRAYOID, INT8ARRAYOID,
+	TIMESTAMPTZARRAYOID};
 	char	   *silver = QualifiedTableName(c->silver_table);
 	const char *key = quote_identifier(c->key_field);
 	ListCell   *lc;
 	SPIPlanPtr	plan;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "WITH input AS ("
-					 " SELECT u.p, u.f, u.l, u.p OPERATOR(pg_catalog.->>) %s AS k, ",
-					 quote_literal_cstr(c->key_field));
-	AppendVersionExpr(&sql, c);
-	appendStringInfoString(&sql,
-						   " AS v FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3),"
-						   " pg_catalog.unnest($4)) AS u(p, f, l)),"
-						   " newest AS (SELECT DISTINCT ON (k) k, v, f, l, p FROM input"
-						   " ORDER BY k, v DESC NULLS LAST, l DESC),");
-
-	/* up */
-	appendStringInfo(&sql, " up AS (INSERT INTO %s AS s (", silver);
+	appendStringInfo(&sql, "INSERT INTO %s AS s (", silver);
 	AppendColumns(&sql, columns, "");
 	appendStringInfoString(&sql, ", " SILVER_VERSION_COLUMN ", " SILVER_FINGERPRINT_COLUMN ", "
 						   SILVER_BATCH_COLUMN ", " SILVER_LINE_COLUMN ") SELECT ");
 	AppendColumns(&sql, columns, "r.");
 	appendStringInfo(&sql,
-					 ", n.v, n.f, $1, n.l FROM newest n CROSS JOIN LATERAL"
-					 " pg_catalog.jsonb_populate_record(NULL::%s, n.p) AS r"
+					 ", u.v, u.f, $1, u.l"
+					 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3),"
+					 " pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u(p, f, l, v)"
+					 " CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%s, u.p) AS r"
 					 " ON CONFLICT (%s) DO UPDATE SET ",
 					 silver, key);
 	foreach(lc, columns)
@@ -218,42 +183,28 @@ PrepareSilver(Contract *c, List *columns)
 	AppendColumns(&sql, columns, "s.");
 	appendStringInfoString(&sql, ") IS DISTINCT FROM ROW(");
 	AppendColumns(&sql, columns, "EXCLUDED.");
-	appendStringInfo(&sql, ")))"
-					 " RETURNING s.%s AS k),", key);
+	appendStringInfo(&sql, "))) RETURNING s.%s", key);
 
-	/* seq, prev, judged and the counts */
-	appendStringInfo(&sql,
-					 " seq AS (SELECT i.k, i.v, i.f, i.l,"
-					 "  pg_catalog.max(ARRAY[EXTRACT(EPOCH FROM i.v), i.l::pg_catalog.numeric])"
-					 "  OVER (PARTITION BY i.k ORDER BY i.l ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS best"
-					 "  FROM input i),"
-					 " prev AS (SELECT s.k, s.v, s.f, s.l,"
-					 "  cur." SILVER_VERSION_COLUMN " AS cv, cur." SILVER_FINGERPRINT_COLUMN " AS cf,"
-					 "  CASE WHEN b.l IS NULL OR cur." SILVER_VERSION_COLUMN " OPERATOR(pg_catalog.>) b.v"
-					 "   THEN cur." SILVER_VERSION_COLUMN " ELSE b.v END AS pv,"
-					 "  CASE WHEN b.l IS NULL OR cur." SILVER_VERSION_COLUMN " OPERATOR(pg_catalog.>) b.v"
-					 "   THEN cur." SILVER_FINGERPRINT_COLUMN " ELSE b.f END AS pf"
-					 "  FROM seq s"
-					 "  LEFT JOIN input b ON b.k OPERATOR(pg_catalog.=) s.k"
-					 "   AND b.l::pg_catalog.numeric OPERATOR(pg_catalog.=) s.best[2]"
-					 "  LEFT JOIN %s cur ON cur.%s OPERATOR(pg_catalog.=) s.k),"
-					 " judged AS (SELECT p.v, p.f, p.pv, p.pf,"
-					 "  COALESCE(p.l OPERATOR(pg_catalog.=) n.l AND up.k IS NOT NULL"
-					 "   AND p.cv OPERATOR(pg_catalog.=) p.v AND p.cf OPERATOR(pg_catalog.=) p.f, false) AS repaired"
-					 "  FROM prev p JOIN newest n ON n.k OPERATOR(pg_catalog.=) p.k"
-					 "  LEFT JOIN up ON up.k OPERATOR(pg_catalog.=) p.k)"
-					 " SELECT pg_catalog.count(*) FILTER (WHERE pf IS NULL),"
-					 " pg_catalog.count(*) FILTER (WHERE pf IS NOT NULL AND (v OPERATOR(pg_catalog.>) pv"
-					 "  OR (v OPERATOR(pg_catalog.=) pv AND f OPERATOR(pg_catalog.<>) pf) OR repaired)),"
-					 " pg_catalog.count(*) FILTER (WHERE v OPERATOR(pg_catalog.=) pv"
-					 "  AND f OPERATOR(pg_catalog.=) pf AND NOT repaired),"
-					 " pg_catalog.count(*) FILTER (WHERE v OPERATOR(pg_catalog.<) pv)"
-					 " FROM judged",
-					 silver, key);
-
-	plan = SPI_prepare(sql.data, 4, types);
+	plan = SPI_prepare(sql.data, 5, types);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare Silver upsert: %s", SPI_result_code_string(SPI_result));
+	return plan;
+}
+
+/* Prepare the read of the stored version and fingerprint of a chunk's keys */
+static SPIPlanPtr
+PrepareSilverState(Contract *c)
+{
+	Oid			types[1] = {TEXTARRAYOID};
+	const char *key = quote_identifier(c->key_field);
+	SPIPlanPtr	plan;
+
+	plan = SPI_prepare(psprintf("SELECT %s, " SILVER_VERSION_COLUMN ", " SILVER_FINGERPRINT_COLUMN
+								" FROM %s WHERE %s OPERATOR(pg_catalog.=) ANY ($1)",
+								key, QualifiedTableName(c->silver_table), key),
+					   1, types);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare Silver read: %s", SPI_result_code_string(SPI_result));
 	return plan;
 }
 
@@ -303,6 +254,8 @@ WriterBegin(Contract *contract, const char *batch_id, int64 run_id, bool dry_run
 	w->payloads = palloc(sizeof(Datum) * n);
 	w->fingerprints = palloc(sizeof(Datum) * n);
 	w->record_lines = palloc(sizeof(Datum) * n);
+	w->versions = palloc(sizeof(Datum) * n);
+	w->keys = palloc(sizeof(char *) * n);
 	w->reject_lines = palloc(sizeof(Datum) * n);
 	w->reject_offsets = palloc(sizeof(Datum) * n);
 	w->reject_bytes = palloc(sizeof(Datum) * n);
@@ -317,6 +270,7 @@ WriterBegin(Contract *contract, const char *batch_id, int64 run_id, bool dry_run
 	{
 		w->bronze_plan = PrepareBronze(contract);
 		w->silver_plan = PrepareSilver(contract, columns);
+		w->silver_state_plan = PrepareSilverState(contract);
 		w->reject_plan = PrepareReject();
 	}
 	return w;
@@ -340,6 +294,8 @@ WriterAddRecord(Writer *w, Jsonb *record, int64 line_number)
 		w->payloads[w->nrecords] = JsonbPGetDatum(copy);
 		w->fingerprints[w->nrecords] = CStringGetTextDatum(JsonbFingerprint(record));
 		w->record_lines[w->nrecords] = Int64GetDatum(line_number);
+		w->keys[w->nrecords] = RecordKey(w->contract, record);
+		w->versions[w->nrecords] = TimestampTzGetDatum(RecordVersion(w->contract, record));
 		MemoryContextSwitchTo(old);
 	}
 	w->nrecords++;
@@ -424,6 +380,21 @@ MakeArray(Datum *elems, int n, Oid elemtype)
 	return PointerGetDatum(construct_array(elems, n, elemtype, typlen, typbyval, typalign));
 }
 
+/*
+ * Run a kept plan for the current chunk.  SPI leaves the current memory
+ * context at its own procedure context after every call; switch back to
+ * the chunk's, so that nothing of a chunk outlives its flush.
+ */
+static void
+WriterExec(Writer *w, SPIPlanPtr plan, Datum *args, int expected, const char *what)
+{
+	int			rc = SPI_execute_plan(plan, args, NULL, false, 0);
+
+	MemoryContextSwitchTo(w->chunk_cxt);
+	if (rc != expected)
+		elog(ERROR, "%s failed: %s", what, SPI_result_code_string(rc));
+}
+
 /* Column of the single result row as int8 */
 static int64
 ResultCount(int col)
@@ -459,12 +430,193 @@ WriterLockTarget(Writer *w)
 	w->target_locked = true;
 }
 
+/* What Silver holds for a key, as the lines of a chunk are judged */
+typedef struct KeyState
+{
+	const char *key;
+	bool		present;		/* a row is stored, or a line wrote one */
+	TimestampTz version;
+	const char *fingerprint;
+	int			winner;			/* index of the line to write, or -1 */
+	int			same_as_stored; /* last line identical to the stored row */
+} KeyState;
+
+/* Order chunk lines by key, then by position (qsort_arg comparator) */
+static int
+CompareLineKeys(const void *a, const void *b, void *arg)
+{
+	char	  **keys = arg;
+	int			ia = *(const int *) a;
+	int			ib = *(const int *) b;
+	int			c = strcmp(keys[ia], keys[ib]);
+
+	return c != 0 ? c : (ia > ib) - (ia < ib);
+}
+
+/* Order key states by key (qsort and bsearch comparator) */
+static int
+CompareKeyStates(const void *a, const void *b)
+{
+	return strcmp(((const KeyState *) a)->key, ((const KeyState *) b)->key);
+}
+
+/*
+ * Judge the chunk's lines against Silver and write the winners.
+ *
+ * Each line is counted as if the chunk were applied a line at a time, in
+ * file order: inserted (no row yet), updated (newer than what is held, or
+ * the same version with other content), unchanged (identical to what is
+ * held) or superseded (older than what is held).  Per key, only the line
+ * that ends up held is written.  In a replay, a line identical to the
+ * stored row is offered to the upsert too, which rewrites it only when the
+ * stored columns no longer match the record (a repaired mapping, or a
+ * damaged row; then it counts as updated); a load leaves such rows alone,
+ * which keeps reruns cheap.  The stored state is read under the target
+ * lock, so no other load changes it before the upsert.
+ */
+static void
+WriterSilver(Writer *w, Datum *args)
+{
+	int			n = w->nrecords;
+	int		   *order = palloc(sizeof(int) * n);
+	KeyState   *stored;
+	int			nstored;
+	int			nwrite = 0;
+	int		   *write = palloc(sizeof(int) * n);
+	Datum		wargs[5];
+	Datum	   *wpayloads = palloc(sizeof(Datum) * n);
+	Datum	   *wfingerprints = palloc(sizeof(Datum) * n);
+	Datum	   *wlines = palloc(sizeof(Datum) * n);
+	Datum	   *wversions = palloc(sizeof(Datum) * n);
+	Datum	   *keyarray = palloc(sizeof(Datum) * n);
+	int			i;
+
+	/* What Silver holds for the chunk's keys, sorted by key */
+	for (i = 0; i < n; i++)
+		keyarray[i] = CStringGetTextDatum(w->keys[i]);
+	wargs[0] = MakeArray(keyarray, n, TEXTOID);
+	WriterExec(w, w->silver_state_plan, wargs, SPI_OK_SELECT, "Silver read");
+	nstored = (int) SPI_processed;
+	stored = palloc0(sizeof(KeyState) * Max(nstored, 1));
+	for (i = 0; i < nstored; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		stored[i].key = SPI_getvalue(tup, desc, 1);
+		stored[i].present = true;
+		stored[i].version = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
+		stored[i].fingerprint = SPI_getvalue(tup, desc, 3);
+		stored[i].winner = -1;
+		stored[i].same_as_stored = -1;
+	}
+	SPI_freetuptable(SPI_tuptable);
+	qsort(stored, nstored, sizeof(KeyState), CompareKeyStates);
+
+	/* Walk the lines key by key, each key's lines in file order */
+	for (i = 0; i < n; i++)
+		order[i] = i;
+	qsort_arg(order, n, sizeof(int), CompareLineKeys, w->keys);
+
+	for (i = 0; i < n;)
+	{
+		KeyState	probe;
+		KeyState   *found;
+		KeyState	state;
+		int			j;
+
+		probe.key = w->keys[order[i]];
+		found = bsearch(&probe, stored, nstored, sizeof(KeyState), CompareKeyStates);
+		if (found)
+			state = *found;
+		else
+		{
+			memset(&state, 0, sizeof(state));
+			state.winner = -1;
+			state.same_as_stored = -1;
+		}
+
+		for (j = i; j < n && strcmp(w->keys[order[j]], probe.key) == 0; j++)
+		{
+			int			line = order[j];
+			TimestampTz v = DatumGetTimestampTz(w->versions[line]);
+			char	   *f = TextDatumGetCString(w->fingerprints[line]);
+
+			if (!state.present)
+				w->counts.silver_inserted++;
+			else if (v > state.version ||
+					 (v == state.version && strcmp(f, state.fingerprint) != 0))
+				w->counts.silver_updated++;
+			else if (v == state.version)
+			{
+				w->counts.silver_unchanged++;
+				if (state.winner < 0)
+					state.same_as_stored = line;
+				continue;
+			}
+			else
+			{
+				w->counts.silver_superseded++;
+				continue;
+			}
+			state.present = true;
+			state.version = v;
+			state.fingerprint = f;
+			state.winner = line;
+		}
+
+		if (state.winner >= 0)
+			write[nwrite++] = state.winner;
+		else if (w->silver_only && state.same_as_stored >= 0)
+			write[nwrite++] = state.same_as_stored;
+		i = j;
+	}
+
+	if (nwrite == 0)
+		return;
+	for (i = 0; i < nwrite; i++)
+	{
+		wpayloads[i] = w->payloads[write[i]];
+		wfingerprints[i] = w->fingerprints[write[i]];
+		wlines[i] = w->record_lines[write[i]];
+		wversions[i] = w->versions[write[i]];
+	}
+	wargs[0] = args[0];
+	wargs[1] = MakeArray(wpayloads, nwrite, JSONBOID);
+	wargs[2] = MakeArray(wfingerprints, nwrite, TEXTOID);
+	wargs[3] = MakeArray(wlines, nwrite, INT8OID);
+	wargs[4] = MakeArray(wversions, nwrite, TIMESTAMPTZOID);
+	WriterExec(w, w->silver_plan, wargs, SPI_OK_INSERT_RETURNING, "Silver upsert");
+
+	/* Rows rewritten although identical by fingerprint were repaired */
+	for (uint64 r = 0; r < SPI_processed; r++)
+	{
+		KeyState	probe;
+		KeyState   *found;
+
+		probe.key = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
+		found = bsearch(&probe, stored, nstored, sizeof(KeyState), CompareKeyStates);
+		for (i = 0; found && i < nwrite; i++)
+		{
+			if (strcmp(w->keys[write[i]], probe.key) == 0 &&
+				DatumGetTimestampTz(w->versions[write[i]]) == found->version &&
+				strcmp(TextDatumGetCString(w->fingerprints[write[i]]), found->fingerprint) == 0)
+			{
+				w->counts.silver_unchanged--;
+				w->counts.silver_updated++;
+				break;
+			}
+		}
+	}
+	SPI_freetuptable(SPI_tuptable);
+}
+
 /* Write the buffered records and rejects */
 void
 WriterFlush(Writer *w)
 {
 	MemoryContext old = MemoryContextSwitchTo(w->chunk_cxt);
-	int			rc;
 
 	if (w->nrecords > 0)
 	{
@@ -481,19 +633,12 @@ WriterFlush(Writer *w)
 
 		if (!w->silver_only)
 		{
-			rc = SPI_execute_plan(w->bronze_plan, args, NULL, false, 0);
-			if (rc != SPI_OK_SELECT || SPI_processed != 1)
-				elog(ERROR, "Bronze insert failed: %s", SPI_result_code_string(rc));
+			WriterExec(w, w->bronze_plan, args, SPI_OK_SELECT, "Bronze insert");
 			w->counts.inserted += ResultCount(1);
+			SPI_freetuptable(SPI_tuptable);
 		}
 
-		rc = SPI_execute_plan(w->silver_plan, args, NULL, false, 0);
-		if (rc != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "Silver upsert failed: %s", SPI_result_code_string(rc));
-		w->counts.silver_inserted += ResultCount(1);
-		w->counts.silver_updated += ResultCount(2);
-		w->counts.silver_unchanged += ResultCount(3);
-		w->counts.silver_superseded += ResultCount(4);
+		WriterSilver(w, args);
 		w->nrecords = 0;
 	}
 
@@ -511,9 +656,9 @@ WriterFlush(Writer *w)
 		args[6] = MakeArray(w->reject_truncated, n, BOOLOID);
 		args[7] = MakeArray(w->reject_reasons, n, JSONBOID);
 
-		rc = SPI_execute_plan(w->reject_plan, args, NULL, false, 0);
-		if (rc != SPI_OK_INSERT || SPI_processed != (uint64) n)
-			elog(ERROR, "reject insert failed: %s", SPI_result_code_string(rc));
+		WriterExec(w, w->reject_plan, args, SPI_OK_INSERT, "reject insert");
+		if (SPI_processed != (uint64) n)
+			elog(ERROR, "reject insert wrote " UINT64_FORMAT " rows, not %d", SPI_processed, n);
 		w->counts.rejects += n;
 		w->nrejects = 0;
 	}

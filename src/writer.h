@@ -37,6 +37,8 @@ typedef struct Writer
 	Datum	   *payloads;
 	Datum	   *fingerprints;
 	Datum	   *record_lines;
+	Datum	   *versions;		/* timestamptz */
+	char	  **keys;			/* business keys */
 
 	/* rejects waiting for the next flush */
 	int			nrejects;
@@ -50,6 +52,7 @@ typedef struct Writer
 	MemoryContext chunk_cxt;	/* reset after every flush */
 	SPIPlanPtr	bronze_plan;
 	SPIPlanPtr	silver_plan;
+	SPIPlanPtr	silver_state_plan;
 	SPIPlanPtr	reject_plan;
 	bool		target_locked;	/* WriterLockTarget done */
 	WriterCounts counts;

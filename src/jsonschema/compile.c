@@ -174,8 +174,17 @@ JsvStringArray(JsvKw *kw, const JsonbValue *arr, int *n, bool sort)
 		names[i].len = v.val.string.len;
 		i++;
 	}
-	if (sort)
+	if (sort && *n > 1)
+	{
+		int			k = 1;
+
+		/* sorted and without duplicates, as the merge with keys needs */
 		qsort(names, *n, sizeof(JsvName), JsvNameQsortCmp);
+		for (i = 1; i < *n; i++)
+			if (JsvNameCmp(names[i].str, names[i].len, names[k - 1].str, names[k - 1].len) != 0)
+				names[k++] = names[i];
+		*n = k;
+	}
 	return names;
 }
 

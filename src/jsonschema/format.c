@@ -392,7 +392,7 @@ JsvCheckUri(const char *s, int len, bool need_scheme, bool iri)
 		e = a;
 		while (e < len && s[e] != '/' && s[e] != '?' && s[e] != '#')
 			e++;
-		for (i = a; i < e; i++)
+		for (i = a; i < e && at < 0; i++)
 			if (s[i] == '@')
 				at = i;
 		if (at >= 0 && !JsvUriRun(s, a, at, "", iri))
@@ -404,7 +404,22 @@ JsvCheckUri(const char *s, int len, bool need_scheme, bool iri)
 
 			while (close < e && s[close] != ']')
 				close++;
-			if (close >= e || !JsvCheckIpv6(s + h + 1, close - h - 1))
+			if (close >= e)
+				return false;
+			if (s[h + 1] == 'v' || s[h + 1] == 'V')
+			{
+				/* IPvFuture: "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ) */
+				int			q = h + 2;
+
+				while (q < close && IS_HEX(s[q]))
+					q++;
+				if (q == h + 2 || q >= close || s[q] != '.' || q + 1 >= close)
+					return false;
+				for (q++; q < close; q++)
+					if (!JsvUriChar((unsigned char) s[q], "", false) || s[q] == '@')
+						return false;
+			}
+			else if (!JsvCheckIpv6(s + h + 1, close - h - 1))
 				return false;
 			h = close + 1;
 		}
@@ -579,31 +594,97 @@ JsvCheckRelativePointer(const char *s, int len)
 	return JsvCheckJsonPointer(s + p, len - p);
 }
 
-/* RFC 6570 URI template: balanced, non-nested braces */
+/* RFC 6570 varname: varchar *( ["."] varchar ), varchar = ALPHA / DIGIT / "_" / pct-encoded */
+static int
+JsvTemplateVarname(const char *s, int p, int end)
+{
+	bool		need = true;	/* a varchar must come next */
+
+	while (p < end)
+	{
+		if (IS_ALPHA(s[p]) || IS_DIGIT(s[p]) || s[p] == '_')
+			p++;
+		else if (s[p] == '%' && p + 2 < end && IS_HEX(s[p + 1]) && IS_HEX(s[p + 2]))
+			p += 3;
+		else if (s[p] == '.' && !need)
+		{
+			p++;
+			need = true;
+			continue;
+		}
+		else
+			break;
+		need = false;
+	}
+	return need ? -1 : p;
+}
+
+/* RFC 6570 URI template (level 4 syntax) */
 static bool
 JsvCheckUriTemplate(const char *s, int len)
 {
-	bool		open = false;
-	int			i;
+	int			p = 0;
 
-	for (i = 0; i < len; i++)
+	while (p < len)
 	{
-		if (s[i] == '{')
+		unsigned char c = s[p];
+
+		if (c == '{')
 		{
-			if (open)
+			int			close = p + 1;
+
+			while (close < len && s[close] != '}')
+				close++;
+			if (close >= len)
 				return false;
-			open = true;
+			p++;
+			if (p < close && strchr("+#./;?&", s[p]))
+				p++;
+			for (;;)
+			{
+				p = JsvTemplateVarname(s, p, close);
+				if (p < 0)
+					return false;
+				if (p < close && s[p] == '*')
+					p++;
+				else if (p < close && s[p] == ':')
+				{
+					int			d = 0;
+
+					p++;
+					if (p >= close || s[p] < '1' || s[p] > '9')
+						return false;
+					while (p < close && IS_DIGIT(s[p]) && d < 5)
+					{
+						p++;
+						d++;
+					}
+					if (d > 4)
+						return false;
+				}
+				if (p < close && s[p] == ',')
+				{
+					p++;
+					continue;
+				}
+				break;
+			}
+			if (p != close)
+				return false;
+			p = close + 1;
 		}
-		else if (s[i] == '}')
+		else if (c == '%')
 		{
-			if (!open)
+			if (p + 2 >= len || !IS_HEX(s[p + 1]) || !IS_HEX(s[p + 2]))
 				return false;
-			open = false;
+			p += 3;
 		}
-		else if (s[i] == ' ')
+		else if (c <= 0x20 || c == 0x7F || strchr("\"<>\\^`|}", c))
 			return false;
+		else
+			p++;
 	}
-	return !open;
+	return true;
 }
 
 /* Check a string against a known format */

@@ -11,6 +11,7 @@
 
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "common/hashfn.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
 #include "utils/json.h"
@@ -211,6 +212,52 @@ JsvEqual(const JsonbValue *a, const JsonbValue *b)
 		}
 	}
 	return true;
+}
+
+/* Hash a value consistently with JsvEqual (1 and 1.0 hash alike) */
+uint32
+JsvHash(const JsonbValue *v)
+{
+	JsvIter		it;
+	JsonbValue	child;
+	JsvName		k;
+	uint32		h;
+
+	switch (v->type)
+	{
+		case jbvNull:
+			return 0x9e3779b9;
+		case jbvBool:
+			return v->val.boolean ? 0x85ebca6b : 0xc2b2ae35;
+		case jbvString:
+			return hash_bytes((const unsigned char *) v->val.string.val, v->val.string.len);
+		case jbvNumeric:
+			/* hash_numeric ignores trailing zeros and display scale */
+			return DatumGetUInt32(DirectFunctionCall1(hash_numeric,
+													  NumericGetDatum(v->val.numeric)));
+		case jbvBinary:
+			break;
+		default:
+			elog(ERROR, "unexpected jsonb value type %d", v->type);
+	}
+	check_stack_depth();
+	h = JsonContainerIsObject(v->val.binary.data) ? 0x27d4eb2f : 0x165667b1;
+	JsvIterInit(&it, v->val.binary.data);
+	if (JsonContainerIsObject(v->val.binary.data))
+	{
+		/* keys come sorted, so equal objects hash alike */
+		while (JsvIterNextPair(&it, &k, &child))
+		{
+			h = hash_combine(h, hash_bytes((const unsigned char *) k.str, k.len));
+			h = hash_combine(h, JsvHash(&child));
+		}
+	}
+	else
+	{
+		while (JsvIterNextElem(&it, &child))
+			h = hash_combine(h, JsvHash(&child));
+	}
+	return h;
 }
 
 /* True when a numeric value has no fractional part (1.0 counts) */

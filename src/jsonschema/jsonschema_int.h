@@ -340,8 +340,10 @@ extern JsvLoc *JsvLocChild(JsvCompiler *cc, JsvLoc *parent, const char *seg,
 						   const JsonbValue *value);
 extern JsvLoc *JsvResolveRef(JsvCompiler *cc, JsvLoc *from, const char *ref,
 							 const char *keyword);
-extern char *JsvUriResolve(const char *base, const char *ref);
 extern void JsvCompileError(JsvLoc *loc, const char *keyword, const char *fmt,...) pg_attribute_printf(3, 4) pg_attribute_noreturn();
+
+/* uri.c */
+extern char *JsvUriResolve(const char *base, const char *ref);
 
 /* metaschema.c */
 extern Jsonb *JsvBuiltinDocument(const char *uri);
@@ -353,6 +355,7 @@ extern bool JsvIterNextPair(JsvIter *it, JsvName *key, JsonbValue *val);
 extern bool JsvIterNextElem(JsvIter *it, JsonbValue *val);
 extern int	JsvNameCmp(const char *a, int alen, const char *b, int blen);
 extern bool JsvEqual(const JsonbValue *a, const JsonbValue *b);
+extern uint32 JsvHash(const JsonbValue *v);
 extern uint8 JsvTypeOf(const JsonbValue *v);
 extern bool JsvIsInteger(const JsonbValue *v);
 extern const char *JsvTypeName(uint8 t);
@@ -361,6 +364,36 @@ extern char *JsvValueText(const JsonbValue *v, int maxlen);
 /* compile.c */
 extern JsvNode *JsvCompileLoc(JsvCompiler *cc, JsvLoc *loc);
 
+/* validate.c */
+extern bool JsvValidateNode(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev);
+extern void JsvPushKw(JsvCtx *ctx, const JsvEdge *e);
+extern void JsvPushInst(JsvCtx *ctx, const char *key, int len);
+extern bool JsvDescend(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v, JsvEval *ev);
+extern bool JsvDescendChild(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v,
+							const char *key, int keylen);
+extern bool JsvQuiet(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v, JsvEval *ev);
+extern bool JsvQuietChild(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v);
+extern JsvEval *JsvEvalNew(const JsonbValue *v);
+
+/* validate_container.c */
+extern bool JsvCheckObject(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev);
+extern bool JsvCheckArray(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev);
+
+/* Mark key / item i evaluated */
+static inline void
+JsvEvalMark(JsvEval *ev, int i)
+{
+	if (ev)
+		ev->bits[i >> 3] |= (uint8) (1 << (i & 7));
+}
+
+/* Is key / item i evaluated? */
+static inline bool
+JsvEvalTest(JsvEval *ev, int i)
+{
+	return (ev->bits[i >> 3] & (1 << (i & 7))) != 0;
+}
+
 /* format.c */
 extern JsvFormat JsvFormatLookup(const char *name, int len);
 extern bool JsvFormatCheck(JsvFormat fmt, const char *s, int len);
@@ -368,10 +401,10 @@ extern bool JsvFormatCheck(JsvFormat fmt, const char *s, int len);
 /* regex.c */
 extern JsvRegex *JsvRegexCompile(JsonSchema *prog, const char *src, int len,
 								 char **err);
-extern bool JsvRegexMatch(JsonSchema *prog, JsvRegex *re, const char *s, int len);
 extern bool JsvRegexValid(const char *src, int len);
 
 /* regex_simple.c */
+extern bool JsvRegexMatch(JsonSchema *prog, JsvRegex *re, const char *s, int len);
 extern JsvSimple *JsvSimpleCompile(const char *src, int len);
 extern int	JsvSimpleMatch(const JsvSimple *s, const char *str, int len);
 

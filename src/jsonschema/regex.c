@@ -715,8 +715,10 @@ JsvRegexBuild(regex_t *re, const char *are, bool icu, char **err)
 
 /* Translate and compile an ECMA-262 pattern into the program */
 JsvRegex *
-JsvRegexCompile(JsonSchema *prog, const char *src, int len, char **err)
+JsvRegexCompile(JsonSchema *prog, const char *pattern, int len, char **err)
 {
+	/* jsonb strings are not terminated: the scanners rely on a final NUL */
+	const char *src = pnstrdup(pattern, len);
 	bool		icu = false;
 	char	   *are = JsvRxTranslate(src, len, &icu, err);
 	JsvRegex   *r;
@@ -745,8 +747,9 @@ JsvRegexCompile(JsonSchema *prog, const char *src, int len, char **err)
 
 /* True when the pattern is a valid, supported ECMA-262 regex (format "regex") */
 bool
-JsvRegexValid(const char *src, int len)
+JsvRegexValid(const char *pattern, int len)
 {
+	const char *src = pnstrdup(pattern, len);
 	char	   *err = NULL;
 	bool		icu = false;
 	char	   *are = JsvRxTranslate(src, len, &icu, &err);
@@ -758,43 +761,4 @@ JsvRegexValid(const char *src, int len)
 		return false;
 	pg_regfree(&re);
 	return true;
-}
-
-/* Search a string for a match (unanchored, as ECMA-262 test() does) */
-bool
-JsvRegexMatch(JsonSchema *prog, JsvRegex *r, const char *s, int len)
-{
-	int			wlen;
-	int			rc;
-
-	if (r->simple)
-	{
-		rc = JsvSimpleMatch(r->simple, s, len);
-		if (rc >= 0)
-			return rc == 1;
-	}
-	if (prog->wbuf_cap < len + 1)
-	{
-		int			cap = Max(len + 1, 256);
-
-		if (prog->wbuf)
-			pfree(prog->wbuf);
-		prog->wbuf = MemoryContextAlloc(prog->mcxt, cap * sizeof(pg_wchar));
-		prog->wbuf_cap = cap;
-	}
-	wlen = pg_mb2wchar_with_len(s, prog->wbuf, len);
-	rc = pg_regexec(&r->re, prog->wbuf, wlen, 0, NULL, 0, NULL, 0);
-	if (rc == REG_OKAY)
-		return true;
-	if (rc == REG_NOMATCH)
-		return false;
-	{
-		char		buf[256];
-
-		pg_regerror(rc, &r->re, buf, sizeof(buf));
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
-				 errmsg("regular expression failed: %s", buf)));
-	}
-	return false;
 }

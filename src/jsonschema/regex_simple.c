@@ -11,6 +11,8 @@
  * since every byte of one has the high bit set.  Anything else -- groups,
  * alternation, ".", negated classes, non-ASCII -- is left to the engine,
  * and so is a match that would backtrack too long.
+ *
+ * JsvRegexMatch, the one entry point for matching, lives here too.
  */
 #include "postgres.h"
 
@@ -179,7 +181,9 @@ JsvSimpleCompile(const char *src, int len)
 
 			if (p + 1 >= end || !isdigit((unsigned char) p[1]))
 				return NULL;
-			it->min = strtol(p + 1, &e, 10);
+			it->min = (int) Min(strtol(p + 1, &e, 10), 100000);
+			if (it->min >= 100000)
+				return NULL;	/* let the engine refuse it */
 			if (*e == '}')
 				it->max = it->min;
 			else if (*e == ',' && e[1] == '}')
@@ -189,8 +193,8 @@ JsvSimpleCompile(const char *src, int len)
 			}
 			else if (*e == ',' && isdigit((unsigned char) e[1]))
 			{
-				it->max = strtol(e + 1, &e, 10);
-				if (*e != '}' || it->max < it->min)
+				it->max = (int) Min(strtol(e + 1, &e, 10), 100000);
+				if (*e != '}' || it->max < it->min || it->max >= 100000)
 					return NULL;
 			}
 			else
@@ -255,4 +259,43 @@ JsvSimpleMatch(const JsvSimple *s, const char *str, int len)
 			break;
 	}
 	return 0;
+}
+
+/* Search a string for a match (unanchored, as ECMA-262 test() does) */
+bool
+JsvRegexMatch(JsonSchema *prog, JsvRegex *r, const char *s, int len)
+{
+	int			wlen;
+	int			rc;
+
+	if (r->simple)
+	{
+		rc = JsvSimpleMatch(r->simple, s, len);
+		if (rc >= 0)
+			return rc == 1;
+	}
+	if (prog->wbuf_cap < len + 1)
+	{
+		int			cap = Max(len + 1, 256);
+
+		if (prog->wbuf)
+			pfree(prog->wbuf);
+		prog->wbuf = MemoryContextAlloc(prog->mcxt, cap * sizeof(pg_wchar));
+		prog->wbuf_cap = cap;
+	}
+	wlen = pg_mb2wchar_with_len(s, prog->wbuf, len);
+	rc = pg_regexec(&r->re, prog->wbuf, wlen, 0, NULL, 0, NULL, 0);
+	if (rc == REG_OKAY)
+		return true;
+	if (rc == REG_NOMATCH)
+		return false;
+	{
+		char		buf[256];
+
+		pg_regerror(rc, &r->re, buf, sizeof(buf));
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_REGULAR_EXPRESSION),
+				 errmsg("regular expression failed: %s", buf)));
+	}
+	return false;
 }

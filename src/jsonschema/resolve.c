@@ -113,7 +113,8 @@ JsvAddTarget(JsvCompiler *cc, const char *uri, JsvLoc *loc, bool dynamic)
 		t = lfirst(lc);
 		if (strcmp(t->uri, uri) == 0)
 		{
-			if (t->loc->doc == loc->doc && strcmp(t->loc->ptr, loc->ptr) == 0)
+			/* the same document fetched under two URIs keeps its first copy */
+			if (t->loc->doc != loc->doc || strcmp(t->loc->ptr, loc->ptr) == 0)
 				return;
 			JsvCompileError(loc, NULL, "duplicate schema identifier \"%s\"", uri);
 		}

@@ -22,10 +22,14 @@
 
 #include "jsonschema/jsonschema_int.h"
 
-/* Bound on nested evaluation (guards $ref cycles that consume nothing) */
-#define JSV_MAX_DEPTH 2000
+/*
+ * Bound on schemas applied in place, one inside the other, at a single
+ * instance location: only a reference cycle that never descends into the
+ * instance gets this far.  (Descending is bounded by the instance's depth
+ * and by the stack: see stack_is_too_deep below.)
+ */
+#define JSV_MAX_DEPTH 1000
 
-static bool JsvValidateNode(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev);
 
 /* Grow a scratch array kept in the program's context */
 static void *
@@ -46,7 +50,7 @@ JsvGrow(JsonSchema *prog, void *arr, int *cap, int need, Size elem)
 }
 
 /* Push a keyword-path segment (only while collecting errors) */
-static inline void
+void
 JsvPushKw(JsvCtx *ctx, const JsvEdge *e)
 {
 	JsonSchema *p = ctx->prog;
@@ -59,7 +63,7 @@ JsvPushKw(JsvCtx *ctx, const JsvEdge *e)
 }
 
 /* Push an instance-path segment (key, or index when key is NULL) */
-static inline void
+void
 JsvPushInst(JsvCtx *ctx, const char *key, int len)
 {
 	JsonSchema *p = ctx->prog;
@@ -72,7 +76,7 @@ JsvPushInst(JsvCtx *ctx, const char *key, int len)
 }
 
 /* Apply a subschema to the same instance location */
-static bool
+bool
 JsvDescend(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v, JsvEval *ev)
 {
 	int			klen = ctx->kpath_len;
@@ -86,12 +90,13 @@ JsvDescend(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v, JsvEval *ev)
 }
 
 /* Apply a subschema to a child value (object member or array item) */
-static bool
+bool
 JsvDescendChild(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v,
 				const char *key, int keylen)
 {
 	int			klen = ctx->kpath_len;
 	int			ilen = ctx->ipath_len;
+	int			depth = ctx->depth;
 	bool		ok;
 
 	if (ctx->errors)
@@ -99,14 +104,17 @@ JsvDescendChild(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v,
 		JsvPushKw(ctx, e);
 		JsvPushInst(ctx, key, keylen);
 	}
+	/* moving down the instance is progress: only in-place chains are bounded */
+	ctx->depth = 0;
 	ok = JsvValidateNode(ctx, e->node, v, NULL);
+	ctx->depth = depth;
 	ctx->kpath_len = klen;
 	ctx->ipath_len = ilen;
 	return ok;
 }
 
 /* Apply a subschema quietly: true when valid, nothing reported */
-static bool
+bool
 JsvQuiet(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v, JsvEval *ev)
 {
 	List	  **save = ctx->errors;
@@ -118,8 +126,21 @@ JsvQuiet(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v, JsvEval *ev)
 	return ok;
 }
 
+/* Apply a subschema quietly to a child value (array item, property name) */
+bool
+JsvQuietChild(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v)
+{
+	int			depth = ctx->depth;
+	bool		ok;
+
+	ctx->depth = 0;
+	ok = JsvQuiet(ctx, e, v, NULL);
+	ctx->depth = depth;
+	return ok;
+}
+
 /* Make an empty evaluation set for a container value */
-static JsvEval *
+JsvEval *
 JsvEvalNew(const JsonbValue *v)
 {
 	JsvEval    *ev = palloc(sizeof(JsvEval));
@@ -127,21 +148,6 @@ JsvEvalNew(const JsonbValue *v)
 	ev->n = JsonContainerSize(v->val.binary.data);
 	ev->bits = palloc0((ev->n + 7) / 8 + 1);
 	return ev;
-}
-
-/* Mark key / item i evaluated */
-static inline void
-JsvEvalMark(JsvEval *ev, int i)
-{
-	if (ev)
-		ev->bits[i >> 3] |= (uint8) (1 << (i & 7));
-}
-
-/* Is key / item i evaluated? */
-static inline bool
-JsvEvalTest(JsvEval *ev, int i)
-{
-	return (ev->bits[i >> 3] & (1 << (i & 7))) != 0;
 }
 
 /* Add the marks of src into dst */
@@ -284,266 +290,6 @@ JsvCheckNumber(JsvCtx *ctx, JsvNode *n, const JsonbValue *v)
 			JSV_NUM_FAIL("multipleOf", "value is not a multiple of %s", n->multiple_of);
 	}
 #undef JSV_NUM_FAIL
-	return ok;
-}
-
-/* Check the object keywords; marks evaluated keys in ev */
-static bool
-JsvCheckObject(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
-{
-	JsonbContainer *c = v->val.binary.data;
-	int			size = JsonContainerSize(c);
-	bool		ok = true;
-	int			i;
-
-#define JSV_OBJ_FAIL() \
-	do { ok = false; if (!ctx->errors) return false; } while (0)
-
-	if (n->min_properties >= 0 && size < n->min_properties)
-	{
-		JsvReport(ctx, "minProperties", "object has %d properties, fewer than %d", size, n->min_properties);
-		JSV_OBJ_FAIL();
-	}
-	if (n->max_properties >= 0 && size > n->max_properties)
-	{
-		JsvReport(ctx, "maxProperties", "object has %d properties, more than %d", size, n->max_properties);
-		JSV_OBJ_FAIL();
-	}
-
-	if (n->nprops || n->npatprops || n->additional.node || n->nrequired ||
-		n->property_names.node)
-	{
-		JsvIter		it;
-		JsvName		k;
-		JsonbValue	val;
-		int			p = 0,
-					r = 0;
-
-		JsvIterInit(&it, c);
-		while (JsvIterNextPair(&it, &k, &val))
-		{
-			bool		matched = false;
-			int			cmp = 1;
-			int			j;
-
-			/* keys and names are both in jsonb order: merge them */
-			while (r < n->nrequired &&
-				   (cmp = JsvNameCmp(n->required[r].str, n->required[r].len, k.str, k.len)) < 0)
-			{
-				JsvReport(ctx, "required", "missing required property \"%.*s\"",
-						  n->required[r].len, n->required[r].str);
-				r++;
-				JSV_OBJ_FAIL();
-			}
-			if (r < n->nrequired && cmp == 0)
-				r++;
-
-			cmp = 1;
-			while (p < n->nprops &&
-				   (cmp = JsvNameCmp(n->props[p].name.str, n->props[p].name.len, k.str, k.len)) < 0)
-				p++;
-			if (p < n->nprops && cmp == 0)
-			{
-				matched = true;
-				if (!JsvDescendChild(ctx, &n->props[p].edge, &val, k.str, k.len))
-					JSV_OBJ_FAIL();
-				p++;
-			}
-			for (j = 0; j < n->npatprops; j++)
-			{
-				if (JsvRegexMatch(ctx->prog, n->patprops[j].re, k.str, k.len))
-				{
-					matched = true;
-					if (!JsvDescendChild(ctx, &n->patprops[j].edge, &val, k.str, k.len))
-						JSV_OBJ_FAIL();
-				}
-			}
-			if (!matched && n->additional.node)
-			{
-				matched = true;
-				if (n->additional.node->boolean == 0)
-				{
-					JsvReportAt(ctx, k.str, k.len, "additionalProperties",
-								"property \"%.*s\" is not allowed", k.len, k.str);
-					JSV_OBJ_FAIL();
-				}
-				else if (!JsvDescendChild(ctx, &n->additional, &val, k.str, k.len))
-					JSV_OBJ_FAIL();
-			}
-			if (matched)
-				JsvEvalMark(ev, it.i - 1);
-			if (n->property_names.node)
-			{
-				JsonbValue	name;
-
-				name.type = jbvString;
-				name.val.string.val = (char *) k.str;
-				name.val.string.len = k.len;
-				if (!JsvQuiet(ctx, &n->property_names, &name, NULL))
-				{
-					JsvReportAt(ctx, k.str, k.len, "propertyNames",
-								"property name \"%.*s\" is not valid", k.len, k.str);
-					JSV_OBJ_FAIL();
-				}
-			}
-		}
-		for (; r < n->nrequired; r++)
-		{
-			JsvReport(ctx, "required", "missing required property \"%.*s\"",
-					  n->required[r].len, n->required[r].str);
-			JSV_OBJ_FAIL();
-		}
-	}
-
-	for (i = 0; i < n->ndepreq; i++)
-	{
-		JsvDepReq  *d = &n->depreq[i];
-		JsonbValue	tmp;
-		int			j;
-
-		if (!getKeyJsonValueFromContainer(c, d->name.str, d->name.len, &tmp))
-			continue;
-		for (j = 0; j < d->nrequired; j++)
-		{
-			if (getKeyJsonValueFromContainer(c, d->required[j].str, d->required[j].len, &tmp))
-				continue;
-			if (ctx->errors)
-			{
-				JsvEdge		e = {NULL, d->seg, d->keyword};
-				int			klen = ctx->kpath_len;
-
-				/* keyword path ".../dependentRequired/name", keyword dependentRequired */
-				JsvPushKw(ctx, &e);
-				JsvReport(ctx, NULL, "property \"%.*s\" is required when \"%.*s\" is present",
-						  d->required[j].len, d->required[j].str, d->name.len, d->name.str);
-				ctx->kpath_len = klen;
-			}
-			JSV_OBJ_FAIL();
-		}
-	}
-	for (i = 0; i < n->ndepschema; i++)
-	{
-		JsvDepSchema *d = &n->depschema[i];
-		JsonbValue	tmp;
-
-		if (!getKeyJsonValueFromContainer(c, d->name.str, d->name.len, &tmp))
-			continue;
-		if (!JsvDescend(ctx, &d->edge, v, ev))
-			JSV_OBJ_FAIL();
-	}
-#undef JSV_OBJ_FAIL
-	return ok;
-}
-
-/* Check the array keywords; marks evaluated items in ev */
-static bool
-JsvCheckArray(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
-{
-	JsonbContainer *c = v->val.binary.data;
-	int			size = JsonContainerSize(c);
-	bool		ok = true;
-	JsvIter		it;
-	JsonbValue	val;
-
-#define JSV_ARR_FAIL() \
-	do { ok = false; if (!ctx->errors) return false; } while (0)
-
-	if (n->min_items >= 0 && size < n->min_items)
-	{
-		JsvReport(ctx, "minItems", "array has %d items, fewer than %d", size, n->min_items);
-		JSV_ARR_FAIL();
-	}
-	if (n->max_items >= 0 && size > n->max_items)
-	{
-		JsvReport(ctx, "maxItems", "array has %d items, more than %d", size, n->max_items);
-		JSV_ARR_FAIL();
-	}
-	if (n->nprefix || n->items.node)
-	{
-		JsvIterInit(&it, c);
-		while (JsvIterNextElem(&it, &val))
-		{
-			int			i = it.i - 1;
-			const JsvEdge *e;
-
-			if (i < n->nprefix)
-				e = &n->prefix_items[i];
-			else if (n->items.node)
-				e = &n->items;
-			else
-				break;
-			JsvEvalMark(ev, i);
-			if (e->node->boolean == 0)
-			{
-				if (ctx->errors)
-				{
-					int			ilen = ctx->ipath_len;
-
-					JsvPushInst(ctx, NULL, i);
-					JsvReport(ctx, e->keyword, "array item is not allowed");
-					ctx->ipath_len = ilen;
-				}
-				JSV_ARR_FAIL();
-			}
-			else if (!JsvDescendChild(ctx, e, &val, NULL, i))
-				JSV_ARR_FAIL();
-		}
-	}
-	if (n->contains.node)
-	{
-		int			matches = 0;
-
-		JsvIterInit(&it, c);
-		while (JsvIterNextElem(&it, &val))
-		{
-			if (JsvQuiet(ctx, &n->contains, &val, NULL))
-			{
-				matches++;
-				JsvEvalMark(ev, it.i - 1);
-				/* without annotations or a maximum, enough is enough */
-				if (ev == NULL && n->max_contains < 0 && matches >= n->min_contains)
-					break;
-			}
-		}
-		if (matches < n->min_contains)
-		{
-			if (n->min_contains == 1)
-				JsvReport(ctx, "contains", "no array item matches \"contains\"");
-			else
-				JsvReport(ctx, "minContains", "%d array items match \"contains\", fewer than %d",
-						  matches, n->min_contains);
-			JSV_ARR_FAIL();
-		}
-		if (n->max_contains >= 0 && matches > n->max_contains)
-		{
-			JsvReport(ctx, "maxContains", "%d array items match \"contains\", more than %d",
-					  matches, n->max_contains);
-			JSV_ARR_FAIL();
-		}
-	}
-	if (n->unique_items && size > 1)
-	{
-		JsonbValue *vals = palloc(sizeof(JsonbValue) * size);
-		int			i,
-					j,
-					k = 0;
-		bool		dup = false;
-
-		JsvIterInit(&it, c);
-		while (JsvIterNextElem(&it, &vals[k]))
-			k++;
-		for (i = 0; i < size && !dup; i++)
-			for (j = i + 1; j < size && !dup; j++)
-				if (JsvEqual(&vals[i], &vals[j]))
-				{
-					JsvReport(ctx, "uniqueItems", "array items %d and %d are equal", i, j);
-					dup = true;
-				}
-		pfree(vals);
-		if (dup)
-			JSV_ARR_FAIL();
-	}
-#undef JSV_ARR_FAIL
 	return ok;
 }
 
@@ -732,7 +478,7 @@ JsvCheckUnevaluated(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, uint8 t, JsvEv
 }
 
 /* Apply one node to one value */
-static bool
+bool
 JsvValidateNode(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 {
 	uint16		has = n->has;
@@ -755,10 +501,21 @@ JsvValidateNode(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 	if (unlikely(++ctx->depth > JSV_MAX_DEPTH))
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("json schema evaluation nested more than %d levels deep",
+				 errmsg("json schema evaluation does not terminate: more than %d schemas applied in place at one instance location",
 						JSV_MAX_DEPTH),
-				 errhint("A $ref cycle that does not descend into the instance never ends.")));
-	check_stack_depth();
+				 errhint("A reference cycle that does not descend into the instance never ends.")));
+
+	/*
+	 * An instance nested deeper than the stack allows is rejected as a
+	 * validation failure, not a server error, so one hostile record cannot
+	 * abort the work around it.
+	 */
+	if (unlikely(stack_is_too_deep()))
+	{
+		ctx->depth--;
+		JsvReport(ctx, "$depth", "value is nested too deeply to validate");
+		return false;
+	}
 
 	/* the dynamic scope: resources entered, outermost first */
 	if (ctx->prog->uses_dynamic &&

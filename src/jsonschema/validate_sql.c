@@ -53,9 +53,10 @@ JsvArgIsConst(FmgrInfo *flinfo, int argnum)
 static JsonSchema *
 JsvCachedProgram(FunctionCallInfo fcinfo, Jsonb *schema)
 {
-	JsvFnCache *cache = fcinfo->flinfo->fn_extra;
+	JsvFnCache *volatile cache = fcinfo->flinfo->fn_extra;
 	JsonSchemaOptions opts;
 	MemoryContext cxt;
+	MemoryContext caller = CurrentMemoryContext;
 
 	/* a constant schema (the usual case) needs no comparison per row */
 	if (cache && cache->prog && cache->stable)
@@ -82,7 +83,18 @@ JsvCachedProgram(FunctionCallInfo fcinfo, Jsonb *schema)
 	memset(&opts, 0, sizeof(opts));
 	opts.format_assertion = false;
 	opts.resolve = ContractResolveUri;
-	cache->prog = JsonSchemaCompile(schema, &opts, cxt);
+	/* a schema that does not compile must not leave its context behind */
+	PG_TRY();
+	{
+		cache->prog = JsonSchemaCompile(schema, &opts, cxt);
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(caller);
+		MemoryContextDelete(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
 	cache->schema = MemoryContextAlloc(cxt, VARSIZE(schema));
 	memcpy(cache->schema, schema, VARSIZE(schema));
 	cache->cxt = cxt;
@@ -94,11 +106,15 @@ JsvCachedProgram(FunctionCallInfo fcinfo, Jsonb *schema)
 Datum
 omni_validate(PG_FUNCTION_ARGS)
 {
-	Jsonb	   *schema = PG_GETARG_JSONB_P(0);
-	Jsonb	   *instance = PG_GETARG_JSONB_P(1);
-	JsonSchema *prog = JsvCachedProgram(fcinfo, schema);
+	JsvFnCache *cache = fcinfo->flinfo->fn_extra;
+	JsonSchema *prog;
 
-	PG_RETURN_BOOL(JsonSchemaValidate(prog, instance, NULL));
+	/* a constant schema compiled before need not even be detoasted */
+	if (cache && cache->prog && cache->stable)
+		prog = cache->prog;
+	else
+		prog = JsvCachedProgram(fcinfo, PG_GETARG_JSONB_P(0));
+	PG_RETURN_BOOL(JsonSchemaValidate(prog, PG_GETARG_JSONB_P(1), NULL));
 }
 
 /* omni_validation_errors(schema jsonb, instance jsonb): one row per failure */

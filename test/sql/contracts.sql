@@ -42,3 +42,19 @@ SELECT * FROM omni_register_contract('{"$id": "omni://contracts/test/widget/v1",
   "required": ["ticket_id"]}');
 SELECT contract_version, total, valid, invalid
   FROM omni_ingest_jsonl(:'many', 'widget-2', dry_run => true, contract_ref => 'omni://contracts/test/widget/v1');
+
+-- Validate against a registered contract by reference, also in a CHECK
+-- constraint
+SELECT omni_contract_validate('omni://contracts/data/ticket/v1',
+  '{"ticket_id": "TKT-20260410-000001", "schema_version": "ticket_v1", "source_id": "s",
+    "ingest_batch_id": "b", "customer_id": "c", "status": "open", "priority": "p1_critical",
+    "product_line": "northstar_studio", "created_at": "2026-04-10T08:00:00Z",
+    "pii_level": "none", "quality_gate": "pass", "owner": "o"}') AS ticket_ok;
+SELECT * FROM omni_contract_validation_errors('omni://contracts/data/ticket/v1',
+  '{"ticket_id": "T-1", "status": "lost", "created_at": "yesterday", "tags": [1]}')
+ ORDER BY keyword_path, instance_path, message;
+SELECT omni_contract_validate('omni://contracts/data/nothing/v1', '{}');
+CREATE TABLE widgets (doc jsonb CHECK (omni_contract_validate('omni://contracts/test/widget/v1', doc)));
+INSERT INTO widgets VALUES ('{"ticket_id": "w-1"}');
+INSERT INTO widgets VALUES ('{"widget_id": "w-2"}');
+DROP TABLE widgets;

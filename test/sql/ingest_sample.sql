@@ -48,3 +48,7 @@ SELECT batch_id, status, file_sha256, file_size, lines_read, row_limit, dry_run,
   FROM omni_ingest.batch_ledger WHERE batch_id = 'batch-20260415-001';
 
 SELECT * FROM omni_reconcile('batch-20260415-001');
+
+-- On request, reconcile reads the file again and shows it is unchanged
+SELECT check_name, expected, actual, ok FROM omni_reconcile('batch-20260415-001', rehash => true)
+ WHERE check_name LIKE 'file%' OR check_name = 'verdict';

@@ -21,6 +21,12 @@ FROM (VALUES ('[1,2,3]'::jsonb), ('[1,1.0]'), ('[{"a":1,"b":2},{"b":2,"a":1}]'),
              ('[{"a":1},{"a":2}]'), ('[[1],[true]]'), ('["1",1]'), ('[null,false,0,""]'),
              ('[[1,{"x":[]}],[1.00,{"x":[]}]]'), ('[]')) t(v);
 SELECT omni_validate('{"uniqueItems":false}', '[1,1]') AS not_asked;
+-- long arrays are compared by hash first, not pairwise
+SELECT omni_validate('{"uniqueItems":true}', (SELECT jsonb_agg(g) FROM generate_series(1, 100000) g)) AS long_unique,
+       omni_validate('{"uniqueItems":true}',
+                     (SELECT jsonb_agg(jsonb_build_object('k', g % 1000, 'v', (g / 1000)::text)) FROM generate_series(1, 50000) g)) AS long_objects;
+SELECT * FROM omni_validation_errors('{"uniqueItems":true}',
+  (SELECT jsonb_agg(g) || '[{"x":[1]}, 4000.00, {"x":[1.0]}]'::jsonb FROM generate_series(1, 5000) g));
 
 -- minProperties / maxProperties
 SELECT v, omni_validate('{"minProperties":1,"maxProperties":2}', v) AS one_or_two

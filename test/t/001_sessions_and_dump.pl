@@ -94,5 +94,22 @@ is($node->safe_psql('restored', qq{
 	SELECT run_id FROM omni_ingest_jsonl('$dir/many.jsonl', 'after-restore')}),
 	'5', 'run ids continue after restore');
 
+# reconcile(rehash => true) notices a file changed after its load
+copy("$root/test/data/many.jsonl", "$dir/changing.jsonl") or die "copy: $!";
+$node->safe_psql('postgres', "SELECT omni_ingest_jsonl('$dir/changing.jsonl', 'changing')");
+is($node->safe_psql('postgres', q{
+	SELECT ok FROM omni_reconcile('changing', rehash => true) WHERE check_name LIKE 'file%'}),
+	't', 'rehash: unchanged file');
+open(my $fh, '>>', "$dir/changing.jsonl") or die "append: $!";
+print $fh "\n";
+close($fh);
+is($node->safe_psql('postgres', q{
+	SELECT ok::text || ' ' || actual FROM omni_reconcile('changing', rehash => true)
+	 WHERE check_name LIKE 'file%'}),
+	'false 0', 'rehash: changed file fails the check');
+is($node->safe_psql('postgres', q{
+	SELECT ok FROM omni_reconcile('changing') WHERE check_name = 'verdict'}),
+	't', 'without rehash the tables still close');
+
 $node->stop;
 done_testing();
