@@ -32,3 +32,8 @@ SELECT status, count(*) FROM omni_ingest.ticket_fact GROUP BY status ORDER BY 2 
 SELECT batch_id, status, total, inserted, skipped FROM omni_ingest_jsonl(:'tickets', 'batch-20260415-001');
 SELECT run_id, batch_id, status, total, valid, invalid, inserted, loaded_run_id
   FROM omni_ingest.batch_ledger ORDER BY run_id;
+
+\echo '== The batch report (omni_ingest_report)'
+\pset format unaligned
+\pset tuples_only on
+SELECT omni_ingest_report('batch-20260415-001');
