@@ -10,8 +10,10 @@
  * Once the run has started, its writes happen in a subtransaction: if
  * anything fails midway, every Bronze, Silver and reject row of the run is
  * rolled back, the ledger row says "failed" with the SQLSTATE, message and
- * line reached, and the caller gets a WARNING and a summary row whose
- * status is "failed".  A cancel is not swallowed: it is re-raised.
+ * line reached (committed on its own, so it outlives the caller's
+ * transaction), and the caller gets a WARNING and a summary row whose
+ * status is "failed" -- or the error itself when
+ * omni_ingest.raise_on_failure is on.  A cancel is always re-raised.
  */
 #include "postgres.h"
 
@@ -226,8 +228,13 @@ RecordFailure(RunRecord *run, ErrorData *edata)
 	LedgerUpdate(run, true);
 
 	if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED ||
-		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN)
+		edata->sqlerrcode == ERRCODE_ADMIN_SHUTDOWN ||
+		omni_raise_on_failure)
+	{
+		edata->hint = psprintf("Ledger run " INT64_FORMAT " records the failure; nothing of the batch was written.",
+							   run->run_id);
 		ReThrowError(edata);
+	}
 
 	ereport(WARNING,
 			(errmsg("batch \"%s\" failed after " INT64_FORMAT " lines: %s",

@@ -15,6 +15,7 @@ int			omni_chunk_rows = 1000;
 int			omni_max_line_bytes = 16 * 1024 * 1024;
 int			omni_reject_line_bytes = 8192;
 bool		omni_allow_drop_data = false;
+bool		omni_raise_on_failure = false;
 
 void		_PG_init(void);
 
@@ -52,6 +53,14 @@ _PG_init(void)
 							 &omni_allow_drop_data,
 							 false,
 							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("omni_ingest.raise_on_failure",
+							 "Raise the error of a failed run instead of returning a failed summary row.",
+							 "Either way the failure is recorded in the batch ledger.",
+							 &omni_raise_on_failure,
+							 false,
+							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("omni_ingest");

@@ -268,7 +268,7 @@ typedef struct JsvCtx
 	int			ipath_len;
 	int			kpath_len;
 	int			scope_len;
-	int			depth;
+	int			depth;			/* schemas applied in place at this location */
 } JsvCtx;
 
 /* Evaluated object keys / array items, for unevaluated* (one bit each) */
@@ -330,7 +330,6 @@ typedef struct JsvCompiler
 	List	   *targets;		/* JsvTarget * */
 	List	   *resources;		/* JsvResource * */
 	JsvLoc	   *buckets[JSV_LOC_BUCKETS];
-	int			depth;
 } JsvCompiler;
 
 /* resolve.c */

@@ -20,6 +20,7 @@
 
 #define JSV_SIMPLE_MAX_ITEMS 64
 #define JSV_SIMPLE_BUDGET 20000
+#define JSV_WBUF_KEEP 65536		/* longest subject whose buffer is kept */
 
 /* One atom with its repeat bounds */
 typedef struct JsvSimpleItem
@@ -265,6 +266,7 @@ JsvSimpleMatch(const JsvSimple *s, const char *str, int len)
 bool
 JsvRegexMatch(JsonSchema *prog, JsvRegex *r, const char *s, int len)
 {
+	pg_wchar   *wbuf;
 	int			wlen;
 	int			rc;
 
@@ -274,17 +276,30 @@ JsvRegexMatch(JsonSchema *prog, JsvRegex *r, const char *s, int len)
 		if (rc >= 0)
 			return rc == 1;
 	}
-	if (prog->wbuf_cap < len + 1)
-	{
-		int			cap = Max(len + 1, 256);
 
-		if (prog->wbuf)
-			pfree(prog->wbuf);
-		prog->wbuf = MemoryContextAlloc(prog->mcxt, cap * sizeof(pg_wchar));
-		prog->wbuf_cap = cap;
+	/*
+	 * Widen the string into a buffer kept by the program; a huge string gets
+	 * a buffer of its own instead, so the program does not hold on to it.
+	 */
+	if (len + 1 > JSV_WBUF_KEEP)
+		wbuf = palloc((len + 1) * sizeof(pg_wchar));
+	else
+	{
+		if (prog->wbuf_cap < len + 1)
+		{
+			int			cap = Max(len + 1, 256);
+
+			if (prog->wbuf)
+				pfree(prog->wbuf);
+			prog->wbuf = MemoryContextAlloc(prog->mcxt, cap * sizeof(pg_wchar));
+			prog->wbuf_cap = cap;
+		}
+		wbuf = prog->wbuf;
 	}
-	wlen = pg_mb2wchar_with_len(s, prog->wbuf, len);
-	rc = pg_regexec(&r->re, prog->wbuf, wlen, 0, NULL, 0, NULL, 0);
+	wlen = pg_mb2wchar_with_len(s, wbuf, len);
+	rc = pg_regexec(&r->re, wbuf, wlen, 0, NULL, 0, NULL, 0);
+	if (wbuf != prog->wbuf)
+		pfree(wbuf);
 	if (rc == REG_OKAY)
 		return true;
 	if (rc == REG_NOMATCH)

@@ -57,3 +57,19 @@ BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT batch_id, status FROM omni_ingest_jsonl(:'many', 'rr-rolled-back', dry_run => true);
 ROLLBACK;
 SELECT count(*) AS rr_rows FROM omni_ingest.batch_ledger WHERE batch_id = 'rr-rolled-back';
+
+-- Strict mode: the failure is raised, and still recorded
+CREATE FUNCTION fail_always() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'simulated write failure' USING ERRCODE = 'check_violation'; END $$;
+CREATE TRIGGER fail_always BEFORE INSERT ON omni_ingest.raw_ticket_event
+  FOR EACH ROW EXECUTE FUNCTION fail_always();
+SET omni_ingest.raise_on_failure = on;
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+SELECT status FROM omni_ingest_jsonl(:'many', 'strict-1');
+\set SHOW_CONTEXT errors
+RESET omni_ingest.raise_on_failure;
+DROP TRIGGER fail_always ON omni_ingest.raw_ticket_event;
+DROP FUNCTION fail_always();
+SELECT batch_id, status, error_sqlstate, error_message FROM omni_ingest.batch_ledger
+ WHERE batch_id = 'strict-1';

@@ -21,7 +21,7 @@ my $root = dirname(dirname(dirname(__FILE__)));
 $root = File::Spec->rel2abs($root);
 
 # Lines per generated file: a load takes a few seconds
-my $N = 120_000;
+my $N = 100_000;
 
 # Advisory lock keys (pg_locks.classid) of the batch and write-target locks
 my $BATCH_LOCK_CLASS = 0x6f6d6e69;
@@ -377,8 +377,8 @@ for my $i (1 .. $N)
 
 # Sanity of the generator: the identical lines really are identical
 is($B[2]{text}, $A[2]{text}, 'generator: crash line 3 repeats base line 3');
-like($B[99998]{text}, qr/"TKT-20260410-099999".*"ingest_batch_id":"base"/,
-	'generator: crash line 99999 repeats base ticket 99999');
+like($B[77778]{text}, qr/"TKT-20260410-077779".*"ingest_batch_id":"base"/,
+	'generator: crash line 77779 repeats base ticket 77779');
 is($D[40000]{text} . '|' . $D[40003]{text}, '|' . $D[39999]{text},
 	'generator: cancel line 40004 repeats line 40000, a blank line between');
 
@@ -501,10 +501,10 @@ check_loaded('crash', $got, $summary, $rejects, 'kill: rerun');
 	like($err, qr/ERROR:  canceling statement due to statement timeout/,
 		'statement_timeout: the cancel is re-raised to the caller');
 	unlike($err, qr/WARNING/, 'statement_timeout: not turned into a warning');
-	is(sq(q{
+	is(sq(qq{
 		SELECT status || '|' || error_sqlstate || '|' || error_message || '|' || errors || '|' ||
 		       inserted || '|' || silver_inserted || '|' || (finished_at IS NOT NULL) || '|' ||
-		       (lines_read > 0 AND lines_read < 120000)
+		       (lines_read > 0 AND lines_read < $N)
 		  FROM omni_ingest.batch_ledger WHERE batch_id = 'cancel'}),
 		'failed|57014|canceling statement due to statement timeout|1|0|0|true|true',
 		'statement_timeout: ledger row failed with SQLSTATE 57014 and the line reached');
@@ -582,6 +582,62 @@ is($bg->query_safe($STATS_SQL), $stats_before,
 is(sq(reconcile_sql('cancel-again')), '|8|true', 'no-op: the new batch reconciles');
 $bg->quit;
 
-note sprintf('test took %.1f s', time - $^T);
 $node->stop;
+
+######################################################################
+# 5. Known bug (TODO): a "running" row restored into another cluster
+######################################################################
+
+# A dump taken while a load is in flight holds its committed "running"
+# ledger row, with an xid of the source cluster.  Restored into a cluster
+# whose xid counter is lower, that xid is "in the future" there, and the
+# sweep every call starts with must not make all calls fail.
+{
+	my $src = PostgreSQL::Test::Cluster->new('dump_src');
+	$src->init;
+	$src->start;
+	$src->safe_psql('postgres', q{
+		CREATE EXTENSION omni_ingest;
+		CREATE TABLE burn (i int);
+		DO $$ BEGIN FOR i IN 1..3000 LOOP
+			BEGIN INSERT INTO burn VALUES (i); EXCEPTION WHEN others THEN NULL; END;
+		END LOOP; END $$});
+	my $small = "$dir/small.jsonl";
+	open my $fh, '>', $small or die "open $small: $!";
+	print $fh ticket_line(t => $_, h => 1, batch => 'small', status => 'open'), "\n" for 1 .. 10;
+	close $fh;
+	my $s = $src->background_psql('postgres');
+	$s->query_safe('BEGIN');
+	$s->query_safe("SELECT omni_ingest_jsonl('$small', 'in-flight')");
+	my $dump = "$dir/in_flight.dump";
+	$src->command_ok([ 'pg_dump', '-Fc', '-d', $src->connstr('postgres'), '-f', $dump ],
+		'restore: pg_dump while a load is in flight');
+	$s->query_safe('COMMIT');
+	$s->quit;
+	$src->stop;
+
+	my $dst = PostgreSQL::Test::Cluster->new('dump_dst');
+	$dst->init;
+	$dst->start;
+	$dst->command_ok([ 'pg_restore', '--exit-on-error', '-d', $dst->connstr('postgres'), $dump ],
+		'restore: pg_restore into a new cluster');
+	is($dst->safe_psql('postgres', q{
+		SELECT status || ':' || (xid > pg_current_xact_id())
+		  FROM omni_ingest.batch_ledger WHERE batch_id = 'in-flight'}),
+		'running:true', 'restore: the in-flight run came back as running, with an xid beyond this cluster\'s');
+	my ($rc, $out, $err) = $dst->psql('postgres',
+		"SELECT status FROM omni_ingest_jsonl('$small', 'after-restore')");
+	note "after restore: rc=$rc out=$out err=$err";
+	TODO:
+	{
+		local $TODO = 'known bug: the sweep fails with "transaction ID ... is in the future"';
+		is("$rc|$out", '0|loaded', 'restore: a load in the restored cluster works');
+		is($dst->safe_psql('postgres', q{
+			SELECT status FROM omni_ingest.batch_ledger WHERE batch_id = 'in-flight'}),
+			'interrupted', 'restore: the restored running row is marked interrupted');
+	}
+	$dst->stop;
+}
+
+note sprintf('test took %.1f s', time - $^T);
 done_testing();
