@@ -16,6 +16,7 @@ OBJS = \
 	src/writer.o \
 	src/ingest.o \
 	src/reconcile.o \
+	src/manifest.o \
 	src/replay.o \
 	src/guard.o \
 	$(patsubst %.c,%.o,$(wildcard src/jsonschema/*.c))

@@ -634,7 +634,7 @@ def main():
         "ingest_config": {"parser": "jsonl", "chunk_size": 1000, "chunk_overlap": 0, "pii_scan": True},
         "assets": [{
             "source_id": SOURCE_ID,
-            "source_url_or_path": "data/tickets.jsonl",
+            "source_url_or_path": "../tickets.jsonl",
             "asset_type": "jsonl",
             "size_bytes": len(data),
             "checksum_sha256": hashlib.sha256(data).hexdigest(),

@@ -141,6 +141,37 @@ CREATE INDEX ON omni_ingest.ticket_fact (last_batch_id);
 COMMENT ON TABLE omni_ingest.ticket_fact IS 'Silver: one typed row per ticket_id at its newest version';
 COMMENT ON COLUMN omni_ingest.ticket_fact.record_version IS 'coalesce(updated_at, created_at) of the record held';
 
+------------------------------------------------------------------------
+-- Source manifests
+------------------------------------------------------------------------
+CREATE TABLE omni_ingest.manifest (
+	manifest_id     text PRIMARY KEY,
+	batch_id        text NOT NULL UNIQUE,
+	path            text NOT NULL,
+	manifest_sha256 text NOT NULL,
+	document        jsonb NOT NULL,
+	status          text NOT NULL CHECK (status IN ('loaded', 'failed', 'rejected')),
+	loaded_at       timestamptz NOT NULL DEFAULT pg_catalog.now()
+);
+COMMENT ON TABLE omni_ingest.manifest IS 'source manifests loaded by omni_ingest_manifest, one per batch';
+
+CREATE TABLE omni_ingest.manifest_asset (
+	manifest_id     text NOT NULL REFERENCES omni_ingest.manifest ON DELETE CASCADE,
+	source_id       text NOT NULL,
+	path            text NOT NULL,
+	contract_ref    text NOT NULL,
+	judgment        text NOT NULL CHECK (judgment IN ('accept', 'warn', 'quarantine', 'reject')),
+	reasons         jsonb NOT NULL,
+	declared_size   bigint,
+	declared_sha256 text,
+	actual_size     bigint,
+	actual_sha256   text,
+	asset_batch_id  text NOT NULL,
+	run_id          bigint,
+	PRIMARY KEY (manifest_id, source_id)
+);
+COMMENT ON TABLE omni_ingest.manifest_asset IS 'each declared asset of a manifest: gate judgment, declared and real size and SHA-256, the run that loaded it';
+
 INSERT INTO omni_ingest.contract_target
 	VALUES ('omni://contracts/data/ticket/v1', 'omni_ingest.raw_ticket_event',
 	        'omni_ingest.ticket_fact', 'ticket_id', '{updated_at,created_at}', true);
@@ -154,6 +185,8 @@ SELECT pg_catalog.pg_extension_config_dump('omni_ingest.reject', '');
 SELECT pg_catalog.pg_extension_config_dump('omni_ingest.raw_ticket_event', '');
 SELECT pg_catalog.pg_extension_config_dump('omni_ingest.raw_ticket_event_event_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('omni_ingest.ticket_fact', '');
+SELECT pg_catalog.pg_extension_config_dump('omni_ingest.manifest', '');
+SELECT pg_catalog.pg_extension_config_dump('omni_ingest.manifest_asset', '');
 
 ------------------------------------------------------------------------
 -- Functions
@@ -210,6 +243,237 @@ AS 'MODULE_PATHNAME', 'omni_reconcile'
 LANGUAGE C STABLE;
 COMMENT ON FUNCTION omni_reconcile(text, boolean) IS
 	'prove from the ledger, rejects, Bronze and Silver that a loaded batch closes with no gap; rehash => true also re-reads the file';
+
+CREATE FUNCTION omni_read_manifest(path text)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'omni_read_manifest'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION omni_read_manifest(text) IS
+	'read a source manifest (a JSON document) from a server file';
+REVOKE ALL ON FUNCTION omni_read_manifest(text) FROM PUBLIC;
+
+CREATE FUNCTION omni_file_fingerprint(path text, OUT size bigint, OUT sha256 text)
+AS 'MODULE_PATHNAME', 'omni_file_fingerprint'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION omni_file_fingerprint(text) IS
+	'size and SHA-256 of a server file';
+REVOKE ALL ON FUNCTION omni_file_fingerprint(text) FROM PUBLIC;
+
+-- The business rules of a source manifest beyond its schema: one message
+-- per broken rule
+CREATE FUNCTION omni_manifest_rule_violations(m jsonb)
+RETURNS SETOF text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $rules$
+	SELECT 'license_tag "unknown" cannot be combined with canonization_status "canonized"'
+	 WHERE m->>'license_tag' = 'unknown' AND m->>'canonization_status' = 'canonized'
+	UNION ALL
+	SELECT format('source_id "%s" is declared %s times', a->>'source_id', count(*))
+	  FROM jsonb_array_elements(m->'assets') AS a
+	 GROUP BY a->>'source_id' HAVING count(*) > 1
+	UNION ALL
+	SELECT format('modality "%s" contradicts source_type "%s"', m->>'modality', m->>'source_type')
+	 WHERE (m->>'modality', m->>'source_type') IN
+	       (('document', 'call_recording'), ('audio', 'pdf_manual'),
+	        ('audio', 'help_center'), ('video', 'ticket_export'))
+	UNION ALL
+	SELECT format('contract "%s" does not fit modality "%s" and source_type "%s"',
+	              m->>'contract_ref', m->>'modality', m->>'source_type')
+	 WHERE m->>'modality' <> 'multimodal' AND NOT (
+	       (m->>'contract_ref' = 'omni://contracts/data/ticket/v1'
+	        AND m->>'modality' = 'structured' AND m->>'source_type' = 'ticket_export')
+	    OR (m->>'contract_ref' = 'omni://contracts/data/doc_asset/v1' AND m->>'modality' = 'document')
+	    OR (m->>'contract_ref' = 'omni://contracts/data/audio_asset/v1' AND m->>'modality' = 'audio')
+	    OR (m->>'contract_ref' = 'omni://contracts/data/video_asset/v1' AND m->>'modality' = 'video'))
+	UNION ALL
+	SELECT format('asset "%s" overrides the contract, which only a multimodal manifest may do',
+	              a->>'source_id')
+	  FROM jsonb_array_elements(m->'assets') AS a
+	 WHERE a ? 'contract_ref' AND m->>'modality' <> 'multimodal'
+	   AND a->>'contract_ref' <> m->>'contract_ref'
+	UNION ALL
+	SELECT format('load_mode "%s" needs selection_window.%s', m->>'load_mode', need)
+	  FROM (VALUES ('incremental_cursor', 'cursor_field', true),
+	               ('incremental_cursor', 'cursor_start', true),
+	               ('cdc', 'cursor_field or watermark_field',
+	                coalesce(m#>>'{selection_window,cursor_field}',
+	                         m#>>'{selection_window,watermark_field}') IS NULL),
+	               ('replay', 'replay_from_batch', true),
+	               ('backfill', 'start_at', true),
+	               ('backfill', 'end_at', true)) AS w(mode, need, applies)
+	 WHERE m->>'load_mode' = w.mode
+	   AND CASE WHEN w.mode = 'cdc' THEN w.applies
+	            ELSE m #>> ARRAY['selection_window', w.need] IS NULL END
+$rules$;
+COMMENT ON FUNCTION omni_manifest_rule_violations(jsonb) IS
+	'the business rules of a source manifest that it breaks, one message each';
+
+CREATE FUNCTION omni_ingest_manifest(manifest_path text, dry_run boolean DEFAULT false)
+RETURNS TABLE (manifest_id text, source_id text, judgment text, status text,
+               asset_batch_id text, run_id bigint, reasons jsonb)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $manifest$
+DECLARE
+	manifest_contract constant text := 'omni://contracts/manifest/source_manifest/v1';
+	m        jsonb;
+	msha     text;
+	dir      text;
+	errs     text;
+	policy   jsonb;
+	a        jsonb;
+	apath    text;
+	fsize    bigint;
+	fsha     text;
+	judged   jsonb := '[]';
+	j        jsonb;
+	worst    int;
+	why      jsonb;
+	levels   constant text[] := ARRAY['accept', 'warn', 'quarantine', 'reject'];
+	any_reject boolean := false;
+	any_failed boolean := false;
+	r        record;
+	old      record;
+BEGIN
+	IF manifest_path IS NULL OR manifest_path = '' THEN
+		RAISE EXCEPTION 'manifest_path must not be null or empty'
+			USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass the absolute path of a manifest file on the database server.';
+	END IF;
+	m := @extschema@.omni_read_manifest(manifest_path);
+	msha := (@extschema@.omni_file_fingerprint(manifest_path)).sha256;
+
+	-- The manifest itself: its contract, then its business rules
+	SELECT string_agg(format('%s %s', coalesce(nullif(e.instance_path, ''), '/'), e.message), '; ')
+	  INTO errs FROM @extschema@.omni_contract_validation_errors(manifest_contract, m) AS e;
+	IF errs IS NOT NULL THEN
+		RAISE EXCEPTION 'manifest "%" does not satisfy the source manifest contract', manifest_path
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = errs,
+			      HINT = 'Fix the manifest; nothing was loaded.';
+	END IF;
+	SELECT string_agg(v, '; ') INTO errs FROM @extschema@.omni_manifest_rule_violations(m) AS v;
+	IF errs IS NOT NULL THEN
+		RAISE EXCEPTION 'manifest "%" breaks the source manifest rules', manifest_path
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = errs,
+			      HINT = 'Fix the manifest; nothing was loaded.';
+	END IF;
+
+	-- The same manifest id may come again only with the same content
+	SELECT * INTO old FROM omni_ingest.manifest x WHERE x.manifest_id = m->>'manifest_id';
+	IF FOUND AND old.manifest_sha256 <> msha AND NOT dry_run THEN
+		RAISE EXCEPTION 'manifest "%" was already loaded with different content', m->>'manifest_id'
+			USING ERRCODE = 'duplicate_object', HINT = 'Give a changed manifest a new manifest_id and batch_id.';
+	END IF;
+
+	-- Judge every asset: the worst judgment that applies wins
+	policy := '{"on_missing_checksum": "warn", "on_partial_metadata": "warn",
+	            "on_missing_metadata": "quarantine", "on_pii_gap": "quarantine",
+	            "on_contract_mismatch": "reject", "on_unknown_license": "reject"}'::jsonb
+	          || coalesce(m->'gate_policy', '{}');
+	dir := regexp_replace(manifest_path, '/[^/]*$', '');
+	FOR a IN SELECT * FROM jsonb_array_elements(m->'assets') LOOP
+		why := '[]';
+		apath := a->>'source_url_or_path';
+		IF apath !~ '^/' THEN
+			apath := dir || '/' || apath;
+		END IF;
+		IF m->>'license_tag' = 'unknown' THEN
+			why := why || jsonb_build_object('rule', 'on_unknown_license', 'judgment', policy->>'on_unknown_license', 'message', 'the license is unknown');
+		END IF;
+		IF NOT a ? 'checksum_sha256' THEN
+			why := why || jsonb_build_object('rule', 'on_missing_checksum', 'judgment', policy->>'on_missing_checksum', 'message', 'no checksum_sha256 declared');
+		END IF;
+		IF a->>'metadata_status' = 'partial' THEN
+			why := why || jsonb_build_object('rule', 'on_partial_metadata', 'judgment', policy->>'on_partial_metadata', 'message', 'metadata is partial');
+		ELSIF a->>'metadata_status' = 'missing' THEN
+			why := why || jsonb_build_object('rule', 'on_missing_metadata', 'judgment', policy->>'on_missing_metadata', 'message', 'metadata is missing');
+		END IF;
+		IF a->>'pii_scan_status' = 'suspected' THEN
+			why := why || jsonb_build_object('rule', 'pii_suspected', 'judgment', 'quarantine', 'message', 'the PII scan suspects personal data');
+		ELSIF coalesce((m#>>'{ingest_config,pii_scan}')::boolean, false)
+		      AND coalesce(a->>'pii_scan_status', 'unknown') IN ('not_run', 'unknown') THEN
+			why := why || jsonb_build_object('rule', 'on_pii_gap', 'judgment', policy->>'on_pii_gap', 'message', 'a PII scan is required but was not run');
+		END IF;
+		IF a->>'asset_type' <> 'jsonl' THEN
+			why := why || jsonb_build_object('rule', 'on_contract_mismatch', 'judgment', policy->>'on_contract_mismatch',
+			                                 'message', format('asset type %s cannot be loaded as JSON Lines', a->>'asset_type'));
+		END IF;
+		fsize := NULL;
+		fsha := NULL;
+		BEGIN
+			SELECT f.size, f.sha256 INTO fsize, fsha FROM @extschema@.omni_file_fingerprint(apath) AS f;
+		EXCEPTION WHEN undefined_file OR insufficient_privilege OR wrong_object_type THEN
+			why := why || jsonb_build_object('rule', 'file', 'judgment', 'reject', 'message', SQLERRM);
+		END;
+		IF fsize IS NOT NULL AND a ? 'size_bytes' AND (a->>'size_bytes')::bigint <> fsize THEN
+			why := why || jsonb_build_object('rule', 'size', 'judgment', 'reject',
+			                                 'message', format('the file has %s bytes, the manifest declares %s', fsize, a->>'size_bytes'));
+		END IF;
+		IF fsha IS NOT NULL AND a ? 'checksum_sha256' AND a->>'checksum_sha256' <> fsha THEN
+			why := why || jsonb_build_object('rule', 'checksum', 'judgment', 'reject',
+			                                 'message', format('the file''s SHA-256 is %s, the manifest declares %s', fsha, a->>'checksum_sha256'));
+		END IF;
+		SELECT coalesce(max(array_position(levels, w->>'judgment')), 1) INTO worst
+		  FROM jsonb_array_elements(why) AS w;
+		any_reject := any_reject OR worst = 4;
+		judged := judged || jsonb_build_object(
+			'source_id', a->>'source_id', 'path', apath,
+			'contract_ref', coalesce(a->>'contract_ref', m->>'contract_ref'),
+			'judgment', levels[worst], 'reasons', why,
+			'declared_size', a->'size_bytes', 'declared_sha256', a->'checksum_sha256',
+			'actual_size', to_jsonb(fsize), 'actual_sha256', to_jsonb(fsha),
+			'asset_batch_id', (m->>'batch_id') || '/' || (a->>'source_id'));
+	END LOOP;
+
+	IF NOT dry_run THEN
+		INSERT INTO omni_ingest.manifest AS x (manifest_id, batch_id, path, manifest_sha256, document, status)
+		VALUES (m->>'manifest_id', m->>'batch_id', manifest_path, msha, m,
+		        CASE WHEN any_reject THEN 'rejected' ELSE 'loaded' END)
+		ON CONFLICT ON CONSTRAINT manifest_pkey DO NOTHING;
+	END IF;
+
+	-- A rejected asset fails the whole manifest: nothing is loaded
+	FOR j IN SELECT * FROM jsonb_array_elements(judged) LOOP
+		manifest_id := m->>'manifest_id';
+		source_id := j->>'source_id';
+		judgment := j->>'judgment';
+		asset_batch_id := j->>'asset_batch_id';
+		reasons := j->'reasons';
+		run_id := NULL;
+		IF any_reject THEN
+			status := CASE WHEN judgment = 'reject' THEN 'rejected' ELSE 'not_loaded' END;
+		ELSIF judgment = 'quarantine' THEN
+			status := 'quarantined';
+		ELSE
+			SELECT * INTO r FROM @extschema@.omni_ingest_jsonl(j->>'path', asset_batch_id, dry_run, j->>'contract_ref');
+			status := r.status;
+			run_id := r.run_id;
+			any_failed := any_failed OR r.status = 'failed';
+		END IF;
+		IF NOT dry_run THEN
+			INSERT INTO omni_ingest.manifest_asset AS x
+			  (manifest_id, source_id, path, contract_ref, judgment, reasons, declared_size,
+			   declared_sha256, actual_size, actual_sha256, asset_batch_id, run_id)
+			VALUES (manifest_id, source_id, j->>'path', j->>'contract_ref', judgment, reasons,
+			        (j->>'declared_size')::bigint, j->>'declared_sha256', (j->>'actual_size')::bigint,
+			        j->>'actual_sha256', asset_batch_id, run_id)
+			ON CONFLICT ON CONSTRAINT manifest_asset_pkey DO UPDATE
+			   SET run_id = coalesce(EXCLUDED.run_id, x.run_id), judgment = EXCLUDED.judgment,
+			       reasons = EXCLUDED.reasons, actual_size = EXCLUDED.actual_size,
+			       actual_sha256 = EXCLUDED.actual_sha256;
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+
+	IF NOT dry_run AND NOT any_reject THEN
+		UPDATE omni_ingest.manifest x SET status = CASE WHEN any_failed THEN 'failed' ELSE 'loaded' END
+		 WHERE x.manifest_id = m->>'manifest_id';
+	END IF;
+END
+$manifest$;
+COMMENT ON FUNCTION omni_ingest_manifest(text, boolean) IS
+	'validate a source manifest, judge each asset by the gate policy and its real size and SHA-256, and load the accepted assets';
+REVOKE ALL ON FUNCTION omni_ingest_manifest(text, boolean) FROM PUBLIC;
 
 CREATE FUNCTION omni_ingest_report(batch_id text)
 RETURNS text

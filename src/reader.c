@@ -44,7 +44,7 @@ CheckServerFileReadable(const char *path)
 	if (!is_absolute_path(path))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("relative path not allowed for JSON Lines file \"%s\"", path),
+				 errmsg("relative path not allowed for server file \"%s\"", path),
 				 errhint("Give the absolute path of a file on the database server.")));
 }
 
@@ -62,7 +62,7 @@ OpenServerFile(const char *path, int64 *size)
 
 		ereport(ERROR,
 				(errcode_for_file_access(),
-				 errmsg("could not open JSON Lines file \"%s\" for reading: %m", path),
+				 errmsg("could not open file \"%s\" for reading: %m", path),
 				 save_errno == ENOENT ?
 				 errhint("Check that the path names a file on the database server, not on the client.") :
 				 errhint("Check that the database server's operating system user may read the file.")));
@@ -71,12 +71,12 @@ OpenServerFile(const char *path, int64 *size)
 	if (fstat(fileno(file), &st) != 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
-				 errmsg("could not stat JSON Lines file \"%s\": %m", path)));
+				 errmsg("could not stat file \"%s\": %m", path)));
 	if (S_ISDIR(st.st_mode))
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("\"%s\" is a directory", path),
-				 errhint("Give the path of a JSON Lines file, not of a directory.")));
+				 errhint("Give the path of a file, not of a directory.")));
 
 	*size = (int64) st.st_size;
 	return file;
@@ -115,7 +115,7 @@ ReaderFill(LineReader *reader)
 		if (ferror(reader->file))
 			ereport(ERROR,
 					(errcode_for_file_access(),
-					 errmsg("could not read JSON Lines file \"%s\": %m", reader->path)));
+					 errmsg("could not read file \"%s\": %m", reader->path)));
 		reader->eof = true;
 	}
 

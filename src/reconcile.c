@@ -50,6 +50,15 @@ AddCheck(Checks *checks, const char *name, int64 expected, int64 actual,
 		checks->passed++;
 }
 
+/* Emit the last row: how many checks passed */
+static void
+AddVerdict(Checks *checks)
+{
+	AddCheck(checks, "verdict", checks->total, checks->passed,
+			 checks->passed == checks->total ? "all checks passed" :
+			 psprintf("%d of %d checks failed", checks->total - checks->passed, checks->total));
+}
+
 /* Run a query that answers one row (count, detail) */
 static int64
 QueryCount(const char *sql, int nargs, Oid *types, Datum *values, char **detail)
@@ -74,6 +83,77 @@ TableFromResult(int col)
 
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
 									  get_rel_name(relid));
+}
+
+/*
+ * Checks of a batch loaded from a source manifest: every declared asset is
+ * accounted for (loaded, quarantined, or held back by a rejection), every
+ * loaded file matches the size and SHA-256 the manifest declared, and every
+ * loaded asset reconciles on its own.  Returns false when no manifest
+ * was loaded under batch_id.
+ */
+static bool
+ReconcileManifest(Checks *checks, const char *batch_id, const char *funcschema)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1];
+	char	   *detail;
+	int64		expected;
+	int64		actual;
+	int64		nassets;
+	bool		isnull;
+
+	values[0] = CStringGetTextDatum(batch_id);
+	OmniSpiExec("SELECT pg_catalog.jsonb_array_length(document OPERATOR(pg_catalog.->) 'assets'),"
+				" (SELECT pg_catalog.count(*) FROM omni_ingest.manifest_asset a"
+				"   WHERE a.manifest_id OPERATOR(pg_catalog.=) m.manifest_id)"
+				" FROM omni_ingest.manifest m WHERE m.batch_id OPERATOR(pg_catalog.=) $1",
+				1, types, values, NULL, true, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		return false;
+	expected = OmniSpiGetInt64(0, 1, &isnull);
+	nassets = OmniSpiGetInt64(0, 2, &isnull);
+	AddCheck(checks, "manifest: every declared asset was judged", expected, nassets, NULL);
+
+#define MANIFEST_FROM \
+	" FROM omni_ingest.manifest m JOIN omni_ingest.manifest_asset a USING (manifest_id)" \
+	" LEFT JOIN LATERAL (SELECT l.file_sha256, l.file_size FROM omni_ingest.batch_ledger l" \
+	"   WHERE l.batch_id OPERATOR(pg_catalog.=) a.asset_batch_id AND l.status OPERATOR(pg_catalog.=) 'loaded'" \
+	"   ORDER BY l.run_id DESC LIMIT 1) AS run ON true"
+#define MANIFEST_WHERE " WHERE m.batch_id OPERATOR(pg_catalog.=) $1"
+#define MANIFEST_ASSETS MANIFEST_FROM MANIFEST_WHERE
+
+	actual = QueryCount("SELECT pg_catalog.count(*) FILTER (WHERE m.status OPERATOR(pg_catalog.=) 'rejected'"
+						"  OR a.judgment OPERATOR(pg_catalog.=) 'quarantine' OR run.file_sha256 IS NOT NULL),"
+						" pg_catalog.string_agg(a.source_id, ', ') FILTER (WHERE NOT (m.status OPERATOR(pg_catalog.=) 'rejected'"
+						"  OR a.judgment OPERATOR(pg_catalog.=) 'quarantine' OR run.file_sha256 IS NOT NULL))"
+						MANIFEST_ASSETS, 1, types, values, &detail);
+	AddCheck(checks, "manifest: every asset loaded, quarantined or rejected", nassets, actual,
+			 detail ? psprintf("not accounted for: %s", detail) : NULL);
+
+	expected = QueryCount("SELECT pg_catalog.count(*) FILTER (WHERE run.file_sha256 IS NOT NULL)"
+						  MANIFEST_ASSETS, 1, types, values, NULL);
+	actual = QueryCount("SELECT pg_catalog.count(*) FILTER (WHERE run.file_sha256 IS NOT NULL"
+						"  AND run.file_sha256 IS NOT DISTINCT FROM COALESCE(a.declared_sha256, run.file_sha256)"
+						"  AND run.file_size IS NOT DISTINCT FROM COALESCE(a.declared_size, run.file_size)),"
+						" pg_catalog.string_agg(a.source_id, ', ') FILTER (WHERE run.file_sha256 IS NOT NULL AND NOT ("
+						"  run.file_sha256 IS NOT DISTINCT FROM COALESCE(a.declared_sha256, run.file_sha256)"
+						"  AND run.file_size IS NOT DISTINCT FROM COALESCE(a.declared_size, run.file_size)))"
+						MANIFEST_ASSETS, 1, types, values, &detail);
+	AddCheck(checks, "manifest: loaded files match the declared size and SHA-256", expected, actual,
+			 detail ? psprintf("differ from the manifest: %s", detail) : NULL);
+
+	actual = QueryCount(psprintf("SELECT pg_catalog.count(*) FILTER (WHERE v.ok),"
+								 " pg_catalog.string_agg(a.source_id, ', ') FILTER (WHERE NOT v.ok)"
+								 MANIFEST_FROM
+								 " CROSS JOIN LATERAL (SELECT r.ok FROM %s.omni_reconcile(a.asset_batch_id) AS r"
+								 "   WHERE r.check_name OPERATOR(pg_catalog.=) 'verdict') AS v"
+								 MANIFEST_WHERE " AND run.file_sha256 IS NOT NULL",
+								 quote_identifier(funcschema)),
+						1, types, values, &detail);
+	AddCheck(checks, "manifest: every loaded asset reconciles", expected, actual,
+			 detail ? psprintf("see omni_reconcile of: %s", detail) : NULL);
+	return true;
 }
 
 /*
@@ -114,6 +194,15 @@ omni_reconcile(PG_FUNCTION_ARGS)
 	save_nestlevel = OmniPinSearchPath();
 
 	run = LedgerFindLoaded(batch_id);
+	if (run == NULL &&
+		ReconcileManifest(&checks, batch_id,
+						  get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid))))
+	{
+		AddVerdict(&checks);
+		OmniRestoreSearchPath(save_nestlevel);
+		SPI_finish();
+		return (Datum) 0;
+	}
 	if (run == NULL)
 	{
 		RunRecord  *latest = LedgerLatestRun(batch_id, NULL);
@@ -235,9 +324,7 @@ omni_reconcile(PG_FUNCTION_ARGS)
 		LineReaderClose(reader);
 	}
 
-	AddCheck(&checks, "verdict", checks.total, checks.passed,
-			 checks.passed == checks.total ? "all checks passed" :
-			 psprintf("%d of %d checks failed", checks.total - checks.passed, checks.total));
+	AddVerdict(&checks);
 
 	OmniRestoreSearchPath(save_nestlevel);
 	SPI_finish();

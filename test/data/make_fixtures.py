@@ -99,3 +99,65 @@ write("versions_b.jsonl", [
 
 # many.jsonl: 25 valid tickets, to cross several write chunks
 write("many.jsonl", [line(ticket(200 + i)) for i in range(25)])
+
+# manifests/: source manifests over the fixtures above
+import hashlib
+
+MANIFESTS = os.path.join(HERE, "manifests")
+os.makedirs(MANIFESTS, exist_ok=True)
+
+
+def fingerprint(name):
+    with open(os.path.join(HERE, name), "rb") as f:
+        data = f.read()
+    return len(data), hashlib.sha256(data).hexdigest()
+
+
+def asset(source_id, name, checksum=True, **extra):
+    size, sha = fingerprint(name)
+    a = {"source_id": source_id, "source_url_or_path": "../" + name,
+         "asset_type": "jsonl", "size_bytes": size, "metadata_status": "complete",
+         "pii_scan_status": "clear"}
+    if checksum:
+        a["checksum_sha256"] = sha
+    a.update(extra)
+    return a
+
+
+def manifest(name, number, assets, **extra):
+    m = {"manifest_id": "manifest-fixture-20260420-%03d" % number,
+         "schema_version": "source_manifest_v1",
+         "batch_id": "fixture-manifest-%03d" % number,
+         "modality": "structured", "source_type": "ticket_export",
+         "license_tag": "proprietary",
+         "contract_ref": "omni://contracts/data/ticket/v1",
+         "load_mode": "full_snapshot", "assets": assets,
+         "created_at": "2026-04-20T08:00:00Z", "owner": "support-data-team",
+         "ingest_config": {"parser": "jsonl", "pii_scan": True}}
+    m.update(extra)
+    with open(os.path.join(MANIFESTS, name), "w") as f:
+        json.dump(m, f, indent=2)
+        f.write("\n")
+
+
+# 001: accepted, warned (no checksum) and quarantined (suspected PII) assets
+manifest("gates.json", 1, [
+    asset("many", "many.jsonl"),
+    asset("versions", "versions_a.jsonl", checksum=False),
+    asset("suspect", "versions_b.jsonl", pii_scan_status="suspected"),
+])
+# 002: a declared checksum that does not match the file: nothing is loaded
+bad = asset("edited", "versions_a_edited.jsonl")
+bad["checksum_sha256"] = fingerprint("versions_a.jsonl")[1]
+manifest("checksum.json", 2, [asset("many", "many.jsonl"), bad])
+# 003: breaks four business rules
+manifest("rules.json", 3, [asset("many", "many.jsonl"), asset("many", "versions_a.jsonl")],
+         license_tag="unknown", canonization_status="canonized",
+         modality="video", load_mode="incremental_cursor")
+# 004: not a source manifest at all (schema errors)
+with open(os.path.join(MANIFESTS, "not_a_manifest.json"), "w") as f:
+    f.write('{"manifest_id": "nope", "assets": []}\n')
+# 005: an asset whose file does not exist
+manifest("missing.json", 5, [asset("many", "many.jsonl"),
+                             dict(asset("many", "many.jsonl"), source_id="gone",
+                                  source_url_or_path="../no_such_file.jsonl")])

@@ -3,6 +3,8 @@
 \getenv root OMNI_TEST_ROOT
 \set tickets :root '/test/data/many.jsonl'
 \set VERBOSITY default
+TRUNCATE omni_ingest.batch_ledger, omni_ingest.reject,
+         omni_ingest.raw_ticket_event, omni_ingest.ticket_fact RESTART IDENTITY;
 CREATE ROLE omni_regress_plain;
 CREATE ROLE omni_regress_reader IN ROLE pg_read_server_files;
 

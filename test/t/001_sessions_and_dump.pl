@@ -26,7 +26,7 @@ chmod 0000, "$dir/secret.jsonl";
 my ($rc, $out, $err) = $node->psql('postgres',
 	"SELECT status FROM omni_ingest_jsonl('$dir/secret.jsonl', 'secret')");
 isnt($rc, 0, 'unreadable file: the call fails');
-like($err, qr/could not open JSON Lines file ".*secret.jsonl" for reading: Permission denied/,
+like($err, qr/could not open file ".*secret.jsonl" for reading: Permission denied/,
 	'unreadable file: COPY-like message');
 like($err, qr/HINT:  Check that the database server's operating system user may read the file/,
 	'unreadable file: hint');
