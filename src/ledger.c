@@ -247,16 +247,41 @@ LedgerBegin(RunRecord *run)
 	LedgerInsert(run);
 }
 
-/* Mark runs whose transaction ended without finishing them */
+/*
+ * A "running" row whose transaction is over.  An xid at or past the next
+ * xid to be assigned cannot belong to this cluster (the row came in through
+ * a dump); pg_xact_status would refuse it, so it is judged first.
+ */
+#define STALE_RUN \
+	"status = 'running' AND CASE" \
+	" WHEN xid IS NULL OR xid >= pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) THEN true" \
+	" ELSE pg_catalog.pg_xact_status(xid) IS DISTINCT FROM 'in progress' END"
+
+/*
+ * Mark runs whose transaction ended without finishing them "interrupted".
+ * The update commits on its own when it can, so it holds no row locks for
+ * the rest of the caller's run (two runs sweeping the same rows would
+ * otherwise wait on each other) and is not undone if this run fails; rows
+ * another sweep has locked are left to it.
+ */
 void
 LedgerSweepInterrupted(void)
 {
-	OmniSpiExec("UPDATE omni_ingest.batch_ledger SET status = 'interrupted',"
-				" error_message = 'the run''s transaction ended before the run finished"
-				" (server crash, cancel or rollback)'"
-				" WHERE status = 'running'"
-				" AND pg_catalog.pg_xact_status(xid) IS DISTINCT FROM 'in progress'",
-				0, NULL, NULL, NULL, false, SPI_OK_UPDATE);
+	const char *sweep =
+		"UPDATE omni_ingest.batch_ledger SET status = 'interrupted',"
+		" error_message = 'the run''s transaction ended before the run finished"
+		" (server crash, cancel or rollback)',"
+		" finished_at = COALESCE(finished_at, pg_catalog.now())"
+		" WHERE run_id IN (SELECT run_id FROM omni_ingest.batch_ledger"
+		"  WHERE " STALE_RUN " FOR UPDATE SKIP LOCKED)";
+	bool		isnull;
+
+	OmniSpiExec("SELECT pg_catalog.count(*) FROM omni_ingest.batch_ledger WHERE " STALE_RUN,
+				0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+	if (OmniSpiGetInt64(0, 1, &isnull) == 0)
+		return;
+	if (IsolationUsesXactSnapshot() || !AutonomousExec(sweep, 0, NULL, NULL))
+		OmniSpiExec(sweep, 0, NULL, NULL, NULL, false, SPI_OK_UPDATE);
 }
 
 /* Insert a ledger row for run and set run->run_id */
