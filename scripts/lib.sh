@@ -54,9 +54,10 @@ make_workdir() {
 	trap cleanup EXIT
 }
 
+# Run a command as the unprivileged user, from a folder it may enter
 as_user() {
-	runuser -u "$RUN_USER" -- env PATH="$PG_BIN:$PATH" PGHOST="$WORK_DIR" \
-		PGPORT="$PGPORT" PGDATABASE="${PGDATABASE:-postgres}" "$@"
+	(cd / && runuser -u "$RUN_USER" -- env PATH="$PG_BIN:$PATH" PGHOST="$WORK_DIR" \
+		PGPORT="$PGPORT" PGDATABASE="${PGDATABASE:-postgres}" "$@")
 }
 
 # Start a private server: socket in the work dir, no TCP listener

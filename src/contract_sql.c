@@ -47,7 +47,6 @@ omni_contract_validation_errors(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	List	   *errors = NIL;
-	ListCell   *lc;
 	Contract   *contract;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -56,17 +55,6 @@ omni_contract_validation_errors(PG_FUNCTION_ARGS)
 	contract = ContractArg(fcinfo);
 	(void) JsonSchemaValidate(contract->program, PG_GETARG_JSONB_P(1), &errors);
 
-	foreach(lc, errors)
-	{
-		JsonSchemaError *e = lfirst(lc);
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-
-		values[0] = CStringGetTextDatum(e->instance_path);
-		values[1] = CStringGetTextDatum(e->keyword_path);
-		values[2] = CStringGetTextDatum(e->keyword);
-		values[3] = CStringGetTextDatum(e->message);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	JsonSchemaErrorsToTuplestore(rsinfo, errors);
 	return (Datum) 0;
 }

@@ -361,7 +361,7 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 	run->dry_run = PG_ARGISNULL(2) ? false : PG_GETARG_BOOL(2);
 	run->contract_ref = RequiredTextArg(fcinfo, 3, "contract_ref");
 	run->row_limit = PG_ARGISNULL(4) ? -1 : PG_GETARG_INT64(4);
-	if (run->row_limit < -1 || (!PG_ARGISNULL(4) && run->row_limit < 0))
+	if (!PG_ARGISNULL(4) && run->row_limit < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("limit must not be negative"),

@@ -13,6 +13,7 @@
 
 #include "postgres.h"
 
+#include "nodes/execnodes.h"
 #include "nodes/pg_list.h"
 #include "utils/jsonb.h"
 
@@ -72,5 +73,11 @@ extern JsonSchemaError *JsonSchemaMakeError(const char *instance_path,
  * instance_path, keyword_path, keyword, message.
  */
 extern Jsonb *JsonSchemaErrorsToJsonb(List *errors);
+
+/*
+ * Emit the errors as rows (instance_path, keyword_path, keyword, message)
+ * of a materialized set-returning function (after InitMaterializedSRF).
+ */
+extern void JsonSchemaErrorsToTuplestore(ReturnSetInfo *rsinfo, List *errors);
 
 #endif							/* OMNI_JSONSCHEMA_H */

@@ -102,6 +102,29 @@ JsvCachedProgram(FunctionCallInfo fcinfo, Jsonb *schema)
 	return cache->prog;
 }
 
+/*
+ * Emit each JsonSchemaError of a list as a row (instance_path, keyword_path,
+ * keyword, message) of a materialized set-returning function's result
+ */
+void
+JsonSchemaErrorsToTuplestore(ReturnSetInfo *rsinfo, List *errors)
+{
+	ListCell   *lc;
+
+	foreach(lc, errors)
+	{
+		JsonSchemaError *e = lfirst(lc);
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+
+		values[0] = CStringGetTextDatum(e->instance_path);
+		values[1] = CStringGetTextDatum(e->keyword_path);
+		values[2] = CStringGetTextDatum(e->keyword);
+		values[3] = CStringGetTextDatum(e->message);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+}
+
 /* omni_validate(schema jsonb, instance jsonb) returns boolean */
 Datum
 omni_validate(PG_FUNCTION_ARGS)
@@ -126,7 +149,6 @@ omni_validation_errors(PG_FUNCTION_ARGS)
 	Jsonb	   *instance;
 	JsonSchema *prog;
 	List	   *errors = NIL;
-	ListCell   *lc;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
@@ -136,17 +158,6 @@ omni_validation_errors(PG_FUNCTION_ARGS)
 	prog = JsvCachedProgram(fcinfo, schema);
 	(void) JsonSchemaValidate(prog, instance, &errors);
 
-	foreach(lc, errors)
-	{
-		JsonSchemaError *e = lfirst(lc);
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-
-		values[0] = CStringGetTextDatum(e->instance_path);
-		values[1] = CStringGetTextDatum(e->keyword_path);
-		values[2] = CStringGetTextDatum(e->keyword);
-		values[3] = CStringGetTextDatum(e->message);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
+	JsonSchemaErrorsToTuplestore(rsinfo, errors);
 	return (Datum) 0;
 }
