@@ -18,6 +18,7 @@ OBJS = \
 	src/reconcile.o \
 	src/manifest.o \
 	src/replay.o \
+	src/resumable.o \
 	src/guard.o \
 	$(patsubst %.c,%.o,$(wildcard src/jsonschema/*.c))
 

@@ -67,8 +67,12 @@ CREATE TABLE omni_ingest.batch_ledger (
 	started_at        timestamptz NOT NULL,
 	finished_at       timestamptz,
 	run_by            name NOT NULL DEFAULT CURRENT_USER,
-	xid               xid8
+	xid               xid8,
+	checkpoint_offset bigint,
+	checkpoint_line   bigint
 );
+COMMENT ON COLUMN omni_ingest.batch_ledger.checkpoint_line IS
+	'resumable runs: the last line committed (and checkpoint_offset, the byte after it)';
 CREATE INDEX ON omni_ingest.batch_ledger (batch_id);
 COMMENT ON TABLE omni_ingest.batch_ledger IS 'one row per omni_ingest_jsonl call: what was read, judged and written';
 
@@ -219,6 +223,15 @@ COMMENT ON FUNCTION omni_ingest_jsonl(text, text, boolean, text, bigint) IS
 -- Reads server files: only superusers and roles granted EXECUTE (who must
 -- also hold pg_read_server_files) may call it.
 REVOKE ALL ON FUNCTION omni_ingest_jsonl(text, text, boolean, text, bigint) FROM PUBLIC;
+
+CREATE PROCEDURE omni_ingest_jsonl_resumable(path text, batch_id text,
+                                             commit_every bigint DEFAULT 100000,
+                                             contract_ref text DEFAULT 'omni://contracts/data/ticket/v1')
+AS 'MODULE_PATHNAME', 'omni_ingest_jsonl_resumable'
+LANGUAGE C;
+COMMENT ON PROCEDURE omni_ingest_jsonl_resumable(text, text, bigint, text) IS
+	'load a very large JSON Lines file in segments of commit_every lines, each committed with a checkpoint; calling it again after an interruption resumes from the checkpoint';
+REVOKE ALL ON PROCEDURE omni_ingest_jsonl_resumable(text, text, bigint, text) FROM PUBLIC;
 
 CREATE FUNCTION omni_replay(batch_id text,
                             OUT batch_id text, OUT run_id bigint,

@@ -31,6 +31,7 @@
 #include "utils/timestamp.h"
 
 #include "contract.h"
+#include "ingest.h"
 #include "ledger.h"
 #include "omni_ingest.h"
 #include "parse.h"
@@ -41,16 +42,6 @@
 
 /* Lines between two progress reports */
 #define PROGRESS_EVERY 1024
-
-typedef struct IngestState
-{
-	RunRecord  *run;
-	Contract   *contract;
-	LineReader *reader;
-	Writer	   *writer;
-	int64		current_line;	/* for the error context */
-	MemoryContext line_cxt;		/* reset after every line */
-} IngestState;
 
 /* Error context: name the file and line being processed */
 static void
@@ -129,7 +120,7 @@ IngestLine(IngestState *state, ReaderLine *line)
 }
 
 /* Read, judge and write every line of the file (up to the limit) */
-static void
+void
 IngestLines(IngestState *state)
 {
 	RunRecord  *run = state->run;
@@ -245,7 +236,7 @@ RecordFailure(RunRecord *run, ErrorData *edata)
 }
 
 /* Refuse a rerun of a loaded batch unless it is the same load */
-static void
+void
 CheckRerun(RunRecord *loaded, RunRecord *run, LineReader *reader)
 {
 	const char *what = NULL;
@@ -276,7 +267,7 @@ CheckRerun(RunRecord *loaded, RunRecord *run, LineReader *reader)
 }
 
 /* Copy the outcome of the run that loaded a batch into a no-op run */
-static void
+void
 CopyLoadedCounts(RunRecord *run, RunRecord *loaded)
 {
 	run->total = loaded->total;
@@ -292,6 +283,18 @@ CopyLoadedCounts(RunRecord *run, RunRecord *loaded)
 	run->bytes_read = loaded->bytes_read;
 	run->lines_read = loaded->lines_read;
 	run->loaded_run_id = loaded->run_id;
+}
+
+/* Add what a writer wrote to the run's counts */
+void
+IngestAddWriterCounts(RunRecord *run, Writer *writer)
+{
+	run->inserted += writer->counts.inserted;
+	run->skipped = run->dry_run ? 0 : run->valid - run->inserted;
+	run->silver_inserted += writer->counts.silver_inserted;
+	run->silver_updated += writer->counts.silver_updated;
+	run->silver_unchanged += writer->counts.silver_unchanged;
+	run->silver_superseded += writer->counts.silver_superseded;
 }
 
 /* The summary row returned to the caller */
@@ -330,7 +333,7 @@ IngestSummaryRow(FunctionCallInfo fcinfo, RunRecord *run)
 }
 
 /* Text argument that must be present and non-empty */
-static char *
+char *
 RequiredTextArg(FunctionCallInfo fcinfo, int argno, const char *name)
 {
 	char	   *value;
@@ -437,14 +440,7 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 			RecordFailure(run, edata);
 		else
 		{
-			WriterCounts *counts = &state.writer->counts;
-
-			run->inserted = counts->inserted;
-			run->skipped = run->dry_run ? 0 : run->valid - counts->inserted;
-			run->silver_inserted = counts->silver_inserted;
-			run->silver_updated = counts->silver_updated;
-			run->silver_unchanged = counts->silver_unchanged;
-			run->silver_superseded = counts->silver_superseded;
+			IngestAddWriterCounts(run, state.writer);
 			run->status = run->dry_run ? RUN_DRY_RUN : RUN_LOADED;
 			run->finished_at = GetCurrentTimestamp();
 			LedgerUpdate(run, false);

@@ -33,8 +33,8 @@
 	" skipped, silver_inserted, silver_updated, silver_unchanged," \
 	" silver_superseded, errors, blank_lines, bytes_read, lines_read," \
 	" error_sqlstate, error_message, loaded_run_id, started_at, finished_at," \
-	" run_by, xid"
-#define LEDGER_NCOLUMNS 30
+	" run_by, xid, checkpoint_offset, checkpoint_line"
+#define LEDGER_NCOLUMNS 32
 
 /* The same columns, less run_id, as typed parameters $1..$29 */
 #define LEDGER_PARAMS \
@@ -42,7 +42,7 @@
 	" $8::bool, $9::text, $10::int8, $11::int8, $12::int8, $13::int8, $14::int8," \
 	" $15::int8, $16::int8, $17::int8, $18::int8, $19::int8, $20::int8," \
 	" $21::int8, $22::int8, $23::text, $24::text, $25::int8," \
-	" $26::timestamptz, $27::timestamptz, $28::name, $29::xid8"
+	" $26::timestamptz, $27::timestamptz, $28::name, $29::xid8, $30::int8, $31::int8"
 
 /* Serialize runs of one batch id until the end of the transaction */
 void
@@ -110,6 +110,8 @@ RunFromTuple(HeapTuple tup, TupleDesc desc)
 	run->finished_at = isnull ? 0 : DatumGetTimestampTz(d);
 	run->run_by = SPI_getvalue(tup, desc, 29);
 	run->xid = SPI_getvalue(tup, desc, 30);
+	run->checkpoint_offset = GetInt64(tup, desc, 31);
+	run->checkpoint_line = GetInt64(tup, desc, 32);
 	return run;
 }
 
@@ -181,6 +183,8 @@ RunToParams(RunRecord *run, Oid *types, Datum *values, char *nulls)
 	PARAM(TIMESTAMPTZOID, TimestampTzGetDatum(run->finished_at), run->finished_at == 0);
 	PARAM(TEXTOID, run->run_by ? CStringGetTextDatum(run->run_by) : 0, run->run_by == NULL);
 	PARAM(TEXTOID, run->xid ? CStringGetTextDatum(run->xid) : 0, run->xid == NULL);
+	PARAM(INT8OID, Int64GetDatum(run->checkpoint_offset), run->checkpoint_line == 0);
+	PARAM(INT8OID, Int64GetDatum(run->checkpoint_line), run->checkpoint_line == 0);
 #undef PARAM
 	Assert(i == LEDGER_NCOLUMNS - 1);
 }
@@ -306,7 +310,7 @@ LedgerInsert(RunRecord *run)
 						" skipped, silver_inserted, silver_updated, silver_unchanged,"
 						" silver_superseded, errors, blank_lines, bytes_read, lines_read,"
 						" error_sqlstate, error_message, loaded_run_id, started_at, finished_at,"
-						" run_by, xid)"
+						" run_by, xid, checkpoint_offset, checkpoint_line)"
 						" VALUES (" LEDGER_PARAMS ") RETURNING run_id",
 						LEDGER_NCOLUMNS - 1, types, values, nulls,
 						&durable, SPI_OK_INSERT_RETURNING);
@@ -338,8 +342,8 @@ LedgerUpdate(RunRecord *run, bool durable)
 					  " skipped, silver_inserted, silver_updated, silver_unchanged,"
 					  " silver_superseded, errors, blank_lines, bytes_read, lines_read,"
 					  " error_sqlstate, error_message, loaded_run_id, started_at, finished_at,"
-					  " run_by, xid)"
-					  " = (" LEDGER_PARAMS ") WHERE run_id = $30::int8",
+					  " run_by, xid, checkpoint_offset, checkpoint_line)"
+					  " = (" LEDGER_PARAMS ") WHERE run_id = $32::int8",
 					  LEDGER_NCOLUMNS, types, values, nulls, &autonomous,
 					  SPI_OK_UPDATE);
 }

@@ -8,7 +8,6 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
-#include "fmgr.h"
 
 /* Run statuses, as stored in omni_ingest.batch_ledger.status */
 #define RUN_RUNNING "running"
@@ -53,6 +52,8 @@ typedef struct RunRecord
 	char	   *run_by;			/* role that ran it */
 	char	   *xid;			/* the run's top transaction id (xid8 text) */
 	bool		durable;		/* its "running" row committed on its own */
+	int64		checkpoint_offset;	/* resumable runs: committed up to here */
+	int64		checkpoint_line;	/* ... and this line (0: no checkpoint) */
 } RunRecord;
 
 extern void LedgerLockBatch(const char *batch_id);
@@ -63,7 +64,5 @@ extern void LedgerInsert(RunRecord *run);
 extern void LedgerUpdate(RunRecord *run, bool durable);
 extern RunRecord *LedgerLatestRun(const char *batch_id, const char *status);
 
-/* The summary row of omni_ingest_jsonl and omni_replay (ingest.c) */
-extern Datum IngestSummaryRow(FunctionCallInfo fcinfo, RunRecord *run);
 
 #endif							/* OMNI_LEDGER_H */

@@ -100,6 +100,25 @@ LineReaderOpen(const char *path, int max_line_bytes)
 	return reader;
 }
 
+/*
+ * Continue reading at a line boundary reached before (a resumed run).  The
+ * running SHA-256 then covers only what follows.
+ */
+void
+LineReaderSeek(LineReader *reader, int64 offset, int64 next_number)
+{
+	if (fseeko(reader->file, (off_t) offset, SEEK_SET) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not seek to byte " INT64_FORMAT " of file \"%s\": %m",
+						offset, reader->path)));
+	reader->buf_len = reader->buf_pos = 0;
+	reader->eof = false;
+	reader->next_offset = offset;
+	reader->bytes_read = offset;
+	reader->next_number = next_number;
+}
+
 /* Refill the buffer; false at end of file */
 static bool
 ReaderFill(LineReader *reader)

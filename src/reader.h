@@ -40,6 +40,7 @@ typedef struct ReaderLine
 
 extern void CheckServerFileReadable(const char *path);
 extern LineReader *LineReaderOpen(const char *path, int max_line_bytes);
+extern void LineReaderSeek(LineReader *reader, int64 offset, int64 next_number);
 extern bool LineReaderNext(LineReader *reader, ReaderLine *line);
 extern char *LineReaderFinishSha256(LineReader *reader);
 extern void LineReaderClose(LineReader *reader);

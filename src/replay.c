@@ -22,6 +22,7 @@
 #include "utils/timestamp.h"
 
 #include "contract.h"
+#include "ingest.h"
 #include "ledger.h"
 #include "omni_ingest.h"
 #include "spi_util.h"
@@ -127,11 +128,7 @@ omni_replay(PG_FUNCTION_ARGS)
 	w->silver_only = true;
 	ReplayRows(w, run, contract->bronze_table);
 
-	run->skipped = run->valid;
-	run->silver_inserted = w->counts.silver_inserted;
-	run->silver_updated = w->counts.silver_updated;
-	run->silver_unchanged = w->counts.silver_unchanged;
-	run->silver_superseded = w->counts.silver_superseded;
+	IngestAddWriterCounts(run, w);
 	run->status = RUN_REPLAYED;
 	run->finished_at = GetCurrentTimestamp();
 	LedgerUpdate(run, false);

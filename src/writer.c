@@ -666,3 +666,15 @@ WriterFlush(Writer *w)
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(w->chunk_cxt);
 }
+
+/* Release the writer's plans (a resumable run makes a writer per segment) */
+void
+WriterEnd(Writer *w)
+{
+	SPIPlanPtr	plans[4] = {w->bronze_plan, w->silver_plan, w->silver_state_plan, w->reject_plan};
+
+	for (int i = 0; i < lengthof(plans); i++)
+		if (plans[i] != NULL)
+			SPI_freeplan(plans[i]);
+	MemoryContextDelete(w->chunk_cxt);
+}

@@ -72,5 +72,6 @@ extern void WriterAddReject(Writer *w, int64 line_number, int64 offset,
 							int64 line_bytes, const char *data, int len,
 							bool truncated, Jsonb *reasons);
 extern void WriterFlush(Writer *w);
+extern void WriterEnd(Writer *w);
 
 #endif							/* OMNI_WRITER_H */

@@ -1,0 +1,35 @@
+/*
+ * ingest.h
+ *		The load path shared by omni_ingest_jsonl, its resumable procedure
+ *		and omni_replay.
+ */
+#ifndef OMNI_INGEST_PATH_H
+#define OMNI_INGEST_PATH_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#include "contract.h"
+#include "ledger.h"
+#include "reader.h"
+#include "writer.h"
+
+typedef struct IngestState
+{
+	RunRecord  *run;
+	Contract   *contract;
+	LineReader *reader;
+	Writer	   *writer;
+	int64		current_line;	/* for the error context */
+	MemoryContext line_cxt;		/* reset after every line */
+} IngestState;
+
+extern void IngestLines(IngestState *state);
+extern void IngestAddWriterCounts(RunRecord *run, Writer *writer);
+extern void CheckRerun(RunRecord *loaded, RunRecord *run, LineReader *reader);
+extern void CopyLoadedCounts(RunRecord *run, RunRecord *loaded);
+extern Datum IngestSummaryRow(FunctionCallInfo fcinfo, RunRecord *run);
+extern char *RequiredTextArg(FunctionCallInfo fcinfo, int argno, const char *name);
+
+#endif							/* OMNI_INGEST_PATH_H */

@@ -1,0 +1,286 @@
+/*
+ * resumable.c
+ *		omni_ingest_jsonl_resumable: a very large file in committed segments.
+ *
+ * CALL omni_ingest_jsonl_resumable(path, batch_id, commit_every) loads like
+ * omni_ingest_jsonl, but commits every commit_every non-blank lines, each
+ * time recording in the ledger row the byte offset and line number reached
+ * (the checkpoint) together with the counts so far.  If the run is
+ * interrupted -- an error, a cancel, a server crash -- what was committed
+ * stays, the ledger row keeps the last checkpoint, and calling the
+ * procedure again with the same batch id and file continues from there:
+ * no line is loaded twice and none is skipped.  The price is the
+ * all-or-nothing property of omni_ingest_jsonl: a batch loaded this way is
+ * visible segment by segment while it loads.
+ *
+ * The file is identified by its SHA-256, computed before loading (one
+ * extra read, hashing only), so that a run is only ever resumed on the
+ * very same bytes.  Runs of one batch id are serialized by a session-level
+ * advisory lock held across the commits.
+ */
+#include "postgres.h"
+
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "commands/progress.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "nodes/parsenodes.h"
+#include "storage/lock.h"
+#include "utils/backend_progress.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+
+#include "ingest.h"
+#include "omni_ingest.h"
+#include "spi_util.h"
+
+/* Advisory lock class of batch ids (the same as the ledger's) */
+#define RESUMABLE_LOCK_CLASS 0x6f6d6e69
+
+/*
+ * The lock tag of a batch id: the one pg_advisory_xact_lock(class,
+ * hashtext(batch_id)) takes in ledger.c, so a procedure run and a function
+ * run of the same batch exclude each other.
+ */
+static void
+BatchLockTag(const char *batch_id, LOCKTAG *tag)
+{
+	int32		key = DatumGetInt32(DirectFunctionCall1Coll(hashtext, DEFAULT_COLLATION_OID,
+															CStringGetTextDatum(batch_id)));
+
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) RESUMABLE_LOCK_CLASS, (uint32) key, 2);
+}
+
+/* SHA-256 and size of the whole file */
+static char *
+WholeFileSha256(const char *path, int64 *size)
+{
+	LineReader *reader = LineReaderOpen(path, 1024);
+	char	   *sha;
+
+	LineReaderSkipToEnd(reader);
+	sha = LineReaderFinishSha256(reader);
+	*size = reader->bytes_read;
+	LineReaderClose(reader);
+	return sha;
+}
+
+/* The run of this batch to continue, if any: unfinished, same bytes */
+static RunRecord *
+FindResumable(RunRecord *run)
+{
+	RunRecord  *latest = LedgerLatestRun(run->batch_id, NULL);
+
+	if (latest == NULL || latest->checkpoint_line == 0 ||
+		(strcmp(latest->status, RUN_RUNNING) != 0 &&
+		 strcmp(latest->status, RUN_INTERRUPTED) != 0) ||
+		latest->file_sha256 == NULL ||
+		strcmp(latest->file_sha256, run->file_sha256) != 0 ||
+		strcmp(latest->contract_ref, run->contract_ref) != 0 ||
+		latest->contract_version != run->contract_version)
+		return NULL;
+	return latest;
+}
+
+/* Commit what the segment wrote and start the next transaction */
+static void
+CommitSegment(void)
+{
+	SPI_commit();
+	SPI_start_transaction();
+}
+
+/*
+ * Load one segment: up to commit_every non-blank lines from the checkpoint.
+ * Returns false when the file is exhausted.
+ */
+static bool
+LoadSegment(IngestState *state, int64 commit_every, MemoryContext run_cxt)
+{
+	RunRecord  *run = state->run;
+	int64		total_before = run->total;
+	MemoryContext old = MemoryContextSwitchTo(run_cxt);
+
+	/* The contract cache may have been reset at the last commit */
+	state->contract = ContractLookup(run->contract_ref);
+	state->reader = LineReaderOpen(run->path, omni_max_line_bytes);
+	LineReaderSeek(state->reader, run->checkpoint_offset, run->checkpoint_line + 1);
+
+	run->row_limit = run->total + commit_every;
+	IngestLines(state);
+	run->row_limit = -1;
+
+	IngestAddWriterCounts(run, state->writer);
+	WriterEnd(state->writer);
+	state->writer = NULL;
+	run->checkpoint_offset = state->reader->next_offset;
+	run->checkpoint_line = state->reader->next_number - 1;
+	LineReaderClose(state->reader);
+	state->reader = NULL;
+	MemoryContextSwitchTo(old);
+
+	return run->total - total_before == commit_every;
+}
+
+/*
+ * CALL omni_ingest_jsonl_resumable(path, batch_id, commit_every,
+ * contract_ref)
+ */
+PG_FUNCTION_INFO_V1(omni_ingest_jsonl_resumable);
+Datum
+omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
+{
+	CallContext *call = (CallContext *) fcinfo->context;
+	MemoryContext run_cxt;
+	IngestState state;
+	RunRecord  *run;
+	RunRecord  *loaded;
+	RunRecord  *resumed;
+	int64		commit_every;
+	int64		size;
+	bool		more;
+	LOCKTAG		batch_lock;
+
+	if (call == NULL || !IsA(call, CallContext) || call->atomic)
+		ereport(ERROR,
+				(errcode(ERRCODE_ACTIVE_SQL_TRANSACTION),
+				 errmsg("omni_ingest_jsonl_resumable cannot run inside a transaction block"),
+				 errhint("CALL it on its own, outside BEGIN ... COMMIT, so that it can commit its segments.")));
+
+	run_cxt = AllocSetContextCreate(TopMemoryContext, "omni_ingest resumable run",
+									ALLOCSET_DEFAULT_SIZES);
+	MemoryContextSwitchTo(run_cxt);
+	run = palloc0(sizeof(RunRecord));
+	run->path = RequiredTextArg(fcinfo, 0, "path");
+	run->batch_id = RequiredTextArg(fcinfo, 1, "batch_id");
+	commit_every = PG_ARGISNULL(2) ? 100000 : PG_GETARG_INT64(2);
+	if (commit_every <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("commit_every must be greater than zero")));
+	run->contract_ref = RequiredTextArg(fcinfo, 3, "contract_ref");
+	run->row_limit = -1;
+	run->started_at = GetCurrentTimestamp();
+
+	CheckServerFileReadable(run->path);
+	if (GetDatabaseEncoding() != PG_UTF8)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("omni_ingest needs a database with encoding UTF8, not %s",
+						GetDatabaseEncodingName())));
+
+	memset(&state, 0, sizeof(state));
+	state.run = run;
+	state.contract = ContractLookup(run->contract_ref);
+	run->contract_version = state.contract->version;
+	if (!OidIsValid(state.contract->bronze_table))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("contract \"%s\" has no Bronze and Silver tables to load into",
+						run->contract_ref)));
+	state.line_cxt = AllocSetContextCreate(run_cxt, "omni_ingest line",
+										   ALLOCSET_DEFAULT_SIZES);
+
+	SPI_connect_ext(SPI_OPT_NONATOMIC);
+	OmniPinSearchPath();
+	BatchLockTag(run->batch_id, &batch_lock);
+	(void) LockAcquire(&batch_lock, ExclusiveLock, true, false);
+	PG_TRY();
+	{
+		LedgerSweepInterrupted();
+		MemoryContextSwitchTo(run_cxt);
+		run->file_sha256 = WholeFileSha256(run->path, &size);
+		run->file_size = size;
+
+		loaded = LedgerFindLoaded(run->batch_id);
+		if (loaded != NULL)
+		{
+			LineReader *reader = LineReaderOpen(run->path, 1024);
+
+			CheckRerun(loaded, run, reader);
+			LineReaderClose(reader);
+			CopyLoadedCounts(run, loaded);
+			run->status = RUN_ALREADY_LOADED;
+			run->finished_at = GetCurrentTimestamp();
+			LedgerInsert(run);
+			ereport(NOTICE,
+					(errmsg("batch \"%s\" is already loaded (run " INT64_FORMAT ")",
+							run->batch_id, loaded->run_id)));
+		}
+		else
+		{
+			MemoryContextSwitchTo(run_cxt);
+			resumed = FindResumable(run);
+			if (resumed != NULL)
+			{
+				run = resumed;
+				state.run = run;
+				run->row_limit = -1;
+				run->status = RUN_RUNNING;
+				ereport(NOTICE,
+						(errmsg("resuming run " INT64_FORMAT " of batch \"%s\" after line " INT64_FORMAT,
+								run->run_id, run->batch_id, run->checkpoint_line)));
+			}
+			else
+			{
+				run->status = RUN_RUNNING;
+				run->durable = false;
+				LedgerInsert(run);
+			}
+			MemoryContextSwitchTo(run_cxt);
+
+			/*
+			 * Each segment's transaction claims the ledger row first (its
+			 * xid, locked), so that a sweep elsewhere leaves it alone.
+			 */
+			do
+			{
+				run->xid = psprintf(UINT64_FORMAT,
+									U64FromFullTransactionId(GetTopFullTransactionId()));
+				run->error_message = NULL;
+				run->error_sqlstate = NULL;
+				LedgerUpdate(run, false);
+				pgstat_progress_start_command(PROGRESS_COMMAND_COPY,
+											  state.contract->bronze_table);
+				pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, run->file_size);
+				more = LoadSegment(&state, commit_every, run_cxt);
+				pgstat_progress_end_command();
+				if (!more)
+				{
+					run->status = RUN_LOADED;
+					run->finished_at = GetCurrentTimestamp();
+				}
+				LedgerUpdate(run, false);
+				CommitSegment();
+				MemoryContextSwitchTo(run_cxt);
+			} while (more);
+
+			ereport(NOTICE,
+					(errmsg("batch \"%s\" loaded: %s",
+							run->batch_id,
+							psprintf("total " INT64_FORMAT ", valid " INT64_FORMAT ", invalid " INT64_FORMAT ", inserted " INT64_FORMAT ", skipped " INT64_FORMAT,
+									 run->total, run->valid, run->invalid,
+									 run->inserted, run->skipped)),
+					 errdetail("Ledger run " INT64_FORMAT ".", run->run_id)));
+		}
+	}
+	PG_CATCH();
+	{
+		/* A session lock outlives the transaction: release it */
+		LockRelease(&batch_lock, ExclusiveLock, true);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	LockRelease(&batch_lock, ExclusiveLock, true);
+
+	SPI_finish();
+	MemoryContextSwitchTo(TopTransactionContext);
+	MemoryContextDelete(run_cxt);
+	PG_RETURN_VOID();
+}
