@@ -332,6 +332,34 @@ IngestSummaryRow(FunctionCallInfo fcinfo, RunRecord *run)
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
 
+/*
+ * Check a call before anything is read or written: the caller may read
+ * server files, the database is UTF8, the contract exists, and (unless
+ * this is a dry run) it has tables to load into.  Sets up state.
+ */
+void
+IngestPrepare(IngestState *state, RunRecord *run)
+{
+	CheckServerFileReadable(run->path);
+	if (GetDatabaseEncoding() != PG_UTF8)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("omni_ingest needs a database with encoding UTF8, not %s",
+						GetDatabaseEncodingName()),
+				 errhint("Create the database with ENCODING 'UTF8'.")));
+
+	memset(state, 0, sizeof(IngestState));
+	state->run = run;
+	state->contract = ContractLookup(run->contract_ref);
+	run->contract_version = state->contract->version;
+	if (!run->dry_run && !OidIsValid(state->contract->bronze_table))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("contract \"%s\" has no Bronze and Silver tables to load into",
+						run->contract_ref),
+				 errhint("Run it with dry_run => true to validate a file, or add a row to omni_ingest.contract_target.")));
+}
+
 /* Text argument that must be present and non-empty */
 char *
 RequiredTextArg(FunctionCallInfo fcinfo, int argno, const char *name)
@@ -371,24 +399,7 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 				 errhint("Pass NULL to read the whole file.")));
 	run->started_at = GetCurrentTimestamp();
 
-	CheckServerFileReadable(run->path);
-	if (GetDatabaseEncoding() != PG_UTF8)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("omni_ingest needs a database with encoding UTF8, not %s",
-						GetDatabaseEncodingName()),
-				 errhint("Create the database with ENCODING 'UTF8'.")));
-
-	memset(&state, 0, sizeof(state));
-	state.run = run;
-	state.contract = ContractLookup(run->contract_ref);
-	run->contract_version = state.contract->version;
-	if (!run->dry_run && !OidIsValid(state.contract->bronze_table))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("contract \"%s\" has no Bronze and Silver tables to load into",
-						run->contract_ref),
-				 errhint("Run it with dry_run => true to validate a file, or add a row to omni_ingest.contract_target.")));
+	IngestPrepare(&state, run);
 	state.reader = LineReaderOpen(run->path, omni_max_line_bytes);
 	run->file_size = state.reader->file_size;
 	state.line_cxt = AllocSetContextCreate(CurrentMemoryContext,

@@ -25,6 +25,7 @@ typedef struct IngestState
 	MemoryContext line_cxt;		/* reset after every line */
 } IngestState;
 
+extern void IngestPrepare(IngestState *state, RunRecord *run);
 extern void IngestLines(IngestState *state);
 extern void IngestAddWriterCounts(RunRecord *run, Writer *writer);
 extern void CheckRerun(RunRecord *loaded, RunRecord *run, LineReader *reader);

@@ -128,6 +128,88 @@ LoadSegment(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 	return run->total - total_before == commit_every;
 }
 
+/* Load the batch in segments, or resume it, or answer that it is loaded */
+static void
+ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt)
+{
+	RunRecord  *run = state->run;
+	RunRecord  *loaded;
+	RunRecord  *resumed;
+	int64		size;
+	bool		more;
+
+	LedgerSweepInterrupted();
+	MemoryContextSwitchTo(run_cxt);
+	run->file_sha256 = WholeFileSha256(run->path, &size);
+	run->file_size = size;
+
+	loaded = LedgerFindLoaded(run->batch_id);
+	if (loaded != NULL)
+	{
+		LineReader *reader = LineReaderOpen(run->path, 1024);
+
+		CheckRerun(loaded, run, reader);
+		LineReaderClose(reader);
+		CopyLoadedCounts(run, loaded);
+		run->status = RUN_ALREADY_LOADED;
+		run->finished_at = GetCurrentTimestamp();
+		LedgerInsert(run);
+		ereport(NOTICE,
+				(errmsg("batch \"%s\" is already loaded (run " INT64_FORMAT ")",
+						run->batch_id, loaded->run_id)));
+		return;
+	}
+
+	MemoryContextSwitchTo(run_cxt);
+	resumed = FindResumable(run);
+	run->status = RUN_RUNNING;
+	if (resumed != NULL)
+	{
+		run = resumed;
+		state->run = run;
+		run->row_limit = -1;
+		ereport(NOTICE,
+				(errmsg("resuming run " INT64_FORMAT " of batch \"%s\" after line " INT64_FORMAT,
+						run->run_id, run->batch_id, run->checkpoint_line)));
+	}
+	else
+		LedgerInsert(run);
+	run->status = RUN_RUNNING;	/* also for a resumed, "interrupted" run */
+	MemoryContextSwitchTo(run_cxt);
+
+	/*
+	 * Each segment's transaction claims the ledger row first (its xid,
+	 * locked), so that a sweep elsewhere leaves it alone.
+	 */
+	do
+	{
+		run->xid = psprintf(UINT64_FORMAT,
+							U64FromFullTransactionId(GetTopFullTransactionId()));
+		run->error_message = NULL;
+		run->error_sqlstate = NULL;
+		LedgerUpdate(run, false);
+		pgstat_progress_start_command(PROGRESS_COMMAND_COPY, state->contract->bronze_table);
+		pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, run->file_size);
+		more = LoadSegment(state, commit_every, run_cxt);
+		pgstat_progress_end_command();
+		if (!more)
+		{
+			run->status = RUN_LOADED;
+			run->finished_at = GetCurrentTimestamp();
+		}
+		LedgerUpdate(run, false);
+		CommitSegment();
+		MemoryContextSwitchTo(run_cxt);
+	} while (more);
+
+	ereport(NOTICE,
+			(errmsg("batch \"%s\" loaded: total " INT64_FORMAT ", valid " INT64_FORMAT
+					", invalid " INT64_FORMAT ", inserted " INT64_FORMAT ", skipped " INT64_FORMAT,
+					run->batch_id, run->total, run->valid, run->invalid,
+					run->inserted, run->skipped),
+			 errdetail("Ledger run " INT64_FORMAT ".", run->run_id)));
+}
+
 /*
  * CALL omni_ingest_jsonl_resumable(path, batch_id, commit_every,
  * contract_ref)
@@ -140,12 +222,9 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 	MemoryContext run_cxt;
 	IngestState state;
 	RunRecord  *run;
-	RunRecord  *loaded;
-	RunRecord  *resumed;
 	int64		commit_every;
-	int64		size;
-	bool		more;
 	LOCKTAG		batch_lock;
+	volatile bool locked = false;
 
 	if (call == NULL || !IsA(call, CallContext) || call->atomic)
 		ereport(ERROR,
@@ -155,125 +234,39 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "omni_ingest resumable run",
 									ALLOCSET_DEFAULT_SIZES);
-	MemoryContextSwitchTo(run_cxt);
-	run = palloc0(sizeof(RunRecord));
-	run->path = RequiredTextArg(fcinfo, 0, "path");
-	run->batch_id = RequiredTextArg(fcinfo, 1, "batch_id");
-	commit_every = PG_ARGISNULL(2) ? 100000 : PG_GETARG_INT64(2);
-	if (commit_every <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("commit_every must be greater than zero")));
-	run->contract_ref = RequiredTextArg(fcinfo, 3, "contract_ref");
-	run->row_limit = -1;
-	run->started_at = GetCurrentTimestamp();
-
-	CheckServerFileReadable(run->path);
-	if (GetDatabaseEncoding() != PG_UTF8)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("omni_ingest needs a database with encoding UTF8, not %s",
-						GetDatabaseEncodingName())));
-
-	memset(&state, 0, sizeof(state));
-	state.run = run;
-	state.contract = ContractLookup(run->contract_ref);
-	run->contract_version = state.contract->version;
-	if (!OidIsValid(state.contract->bronze_table))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("contract \"%s\" has no Bronze and Silver tables to load into",
-						run->contract_ref)));
-	state.line_cxt = AllocSetContextCreate(run_cxt, "omni_ingest line",
-										   ALLOCSET_DEFAULT_SIZES);
-
-	SPI_connect_ext(SPI_OPT_NONATOMIC);
-	OmniPinSearchPath();
-	BatchLockTag(run->batch_id, &batch_lock);
-	(void) LockAcquire(&batch_lock, ExclusiveLock, true, false);
 	PG_TRY();
 	{
-		LedgerSweepInterrupted();
 		MemoryContextSwitchTo(run_cxt);
-		run->file_sha256 = WholeFileSha256(run->path, &size);
-		run->file_size = size;
+		run = palloc0(sizeof(RunRecord));
+		run->path = RequiredTextArg(fcinfo, 0, "path");
+		run->batch_id = RequiredTextArg(fcinfo, 1, "batch_id");
+		commit_every = PG_ARGISNULL(2) ? 100000 : PG_GETARG_INT64(2);
+		if (commit_every <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("commit_every must be greater than zero")));
+		run->contract_ref = RequiredTextArg(fcinfo, 3, "contract_ref");
+		run->row_limit = -1;
+		run->started_at = GetCurrentTimestamp();
+		IngestPrepare(&state, run);
+		state.line_cxt = AllocSetContextCreate(run_cxt, "omni_ingest line",
+											   ALLOCSET_DEFAULT_SIZES);
 
-		loaded = LedgerFindLoaded(run->batch_id);
-		if (loaded != NULL)
-		{
-			LineReader *reader = LineReaderOpen(run->path, 1024);
+		SPI_connect_ext(SPI_OPT_NONATOMIC);
+		OmniPinSearchPath();
+		BatchLockTag(run->batch_id, &batch_lock);
+		(void) LockAcquire(&batch_lock, ExclusiveLock, true, false);
+		locked = true;
 
-			CheckRerun(loaded, run, reader);
-			LineReaderClose(reader);
-			CopyLoadedCounts(run, loaded);
-			run->status = RUN_ALREADY_LOADED;
-			run->finished_at = GetCurrentTimestamp();
-			LedgerInsert(run);
-			ereport(NOTICE,
-					(errmsg("batch \"%s\" is already loaded (run " INT64_FORMAT ")",
-							run->batch_id, loaded->run_id)));
-		}
-		else
-		{
-			MemoryContextSwitchTo(run_cxt);
-			resumed = FindResumable(run);
-			if (resumed != NULL)
-			{
-				run = resumed;
-				state.run = run;
-				run->row_limit = -1;
-				run->status = RUN_RUNNING;
-				ereport(NOTICE,
-						(errmsg("resuming run " INT64_FORMAT " of batch \"%s\" after line " INT64_FORMAT,
-								run->run_id, run->batch_id, run->checkpoint_line)));
-			}
-			else
-			{
-				run->status = RUN_RUNNING;
-				run->durable = false;
-				LedgerInsert(run);
-			}
-			MemoryContextSwitchTo(run_cxt);
-
-			/*
-			 * Each segment's transaction claims the ledger row first (its
-			 * xid, locked), so that a sweep elsewhere leaves it alone.
-			 */
-			do
-			{
-				run->xid = psprintf(UINT64_FORMAT,
-									U64FromFullTransactionId(GetTopFullTransactionId()));
-				run->error_message = NULL;
-				run->error_sqlstate = NULL;
-				LedgerUpdate(run, false);
-				pgstat_progress_start_command(PROGRESS_COMMAND_COPY,
-											  state.contract->bronze_table);
-				pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, run->file_size);
-				more = LoadSegment(&state, commit_every, run_cxt);
-				pgstat_progress_end_command();
-				if (!more)
-				{
-					run->status = RUN_LOADED;
-					run->finished_at = GetCurrentTimestamp();
-				}
-				LedgerUpdate(run, false);
-				CommitSegment();
-				MemoryContextSwitchTo(run_cxt);
-			} while (more);
-
-			ereport(NOTICE,
-					(errmsg("batch \"%s\" loaded: %s",
-							run->batch_id,
-							psprintf("total " INT64_FORMAT ", valid " INT64_FORMAT ", invalid " INT64_FORMAT ", inserted " INT64_FORMAT ", skipped " INT64_FORMAT,
-									 run->total, run->valid, run->invalid,
-									 run->inserted, run->skipped)),
-					 errdetail("Ledger run " INT64_FORMAT ".", run->run_id)));
-		}
+		ResumableLoad(&state, commit_every, run_cxt);
 	}
 	PG_CATCH();
 	{
 		/* A session lock outlives the transaction: release it */
-		LockRelease(&batch_lock, ExclusiveLock, true);
+		if (locked)
+			LockRelease(&batch_lock, ExclusiveLock, true);
+		MemoryContextSwitchTo(TopMemoryContext);
+		MemoryContextDelete(run_cxt);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();

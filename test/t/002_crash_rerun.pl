@@ -11,6 +11,9 @@
 use strict;
 use warnings;
 use IPC::Run;
+use FindBin;
+use lib $FindBin::RealBin;
+use OmniIngestTAP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
@@ -34,29 +37,11 @@ log_statement = none
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION omni_ingest');
 my $dir = $node->basedir;
+OmniIngestTAP::init($node, $dir);
 
 ######################################################################
 # Generated files and the model of what loading them must do
 ######################################################################
-
-# One ticket line.  $h: hours after 2026-04-10T00:00Z of updated_at, or
-# undef for "updated_at": null (the version is then created_at, h = 0).
-sub ticket_line
-{
-	my (%a) = @_;
-	my $updated = defined $a{h}
-	  ? sprintf('"2026-04-%02dT%02d:00:00Z"', 10 + int($a{h} / 24), $a{h} % 24)
-	  : 'null';
-	my $extra = $a{extra} // '';
-	return sprintf(
-		'{"ticket_id":"TKT-20260410-%06d","schema_version":"ticket_v1",'
-		  . '"source_id":"gen","ingest_batch_id":"%s","customer_id":"CUST-%d",'
-		  . '"status":"%s","priority":"p3_medium","product_line":"northstar_workspace",'
-		  . '"created_at":"2026-04-10T00:00:00Z","updated_at":%s,"pii_level":"none",'
-		  . '"quality_gate":"pass","owner":"team",%s'
-		  . '"subject":"generated ticket %d, a subject long enough to make lines of a realistic size"}',
-		$a{t}, $a{batch}, $a{t} % 997, $a{status}, $updated, $extra, $a{t});
-}
 
 # A file: list of entries {text, valid, t, v}; blank lines have no t
 sub valid_entry
@@ -69,16 +54,6 @@ sub invalid_entry
 {
 	my ($text) = @_;
 	return { text => $text, valid => 0 };
-}
-
-sub write_file
-{
-	my ($name, $entries) = @_;
-	my $path = "$dir/$name.jsonl";
-	open my $fh, '>', $path or die "open $path: $!";
-	print $fh join("\n", map { $_->{text} } @$entries), "\n";
-	close $fh or die "close $path: $!";
-	return $path;
 }
 
 # Model of Bronze (contents seen) and Silver (ticket -> version, line, batch)
@@ -151,40 +126,6 @@ sub expected_silver_file
 # SQL helpers
 ######################################################################
 
-my $SUMMARY = 'status, total, valid, invalid, inserted, skipped, silver_inserted,'
-  . ' silver_updated, silver_unchanged, silver_superseded, errors, blank_lines, bytes_read';
-
-sub ingest_sql
-{
-	my ($path, $batch) = @_;
-	return "SELECT $SUMMARY FROM omni_ingest_jsonl('$path', '$batch')";
-}
-
-# Start psql running $sql in the background, as application $name
-sub start_psql
-{
-	my ($name, $sql) = @_;
-	my $p = { name => $name, out => '', err => '' };
-	$p->{h} = IPC::Run::start(
-		[
-			$node->installed_command('psql'), '-XAtq', '-v', 'ON_ERROR_STOP=1',
-			'-d', $node->connstr('postgres') . " application_name=$name",
-			'-c', $sql
-		],
-		'>', \$p->{out}, '2>', \$p->{err},
-		IPC::Run::timeout($PostgreSQL::Test::Utils::timeout_default));
-	return $p;
-}
-
-# Wait for a background psql; returns its exit code
-sub finish_psql
-{
-	my ($p) = @_;
-	$p->{h}->finish;
-	chomp $p->{out};
-	return $p->{h}->result(0);
-}
-
 # Wait until the named session's load has consumed at least $fraction of
 # its file; returns (pid, bytes_processed, bytes_total, valid lines so far).
 sub wait_progress
@@ -221,24 +162,6 @@ sub wait_restarted
 }
 
 sub sq { return $node->safe_psql('postgres', $_[0]); }
-
-# Reconcile a batch: the checks that failed (none expected), how many of the
-# eight documented checks passed, and the verdict
-sub reconcile_sql
-{
-	my ($batch) = @_;
-	return qq{
-		SELECT coalesce(string_agg(check_name, ', ') FILTER (WHERE NOT ok), '') || '|' ||
-		       count(*) FILTER (WHERE ok AND check_name IN (
-		           'lines_read = total + blank_lines', 'total = valid + invalid',
-		           'invalid = reject rows', 'inserted = Bronze rows of the batch',
-		           'valid = inserted + skipped',
-		           'valid = silver inserted + updated + unchanged + superseded',
-		           'Bronze records of the batch present in Silver',
-		           'Silver rows of the batch traced to Bronze')) || '|' ||
-		       bool_and(ok AND expected = actual) FILTER (WHERE check_name = 'verdict')
-		  FROM omni_reconcile('$batch')};
-}
 
 # State of the tables a failed run must not have touched
 my $STATE_SQL = q{
