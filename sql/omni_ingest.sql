@@ -160,7 +160,7 @@ CREATE TABLE omni_ingest.manifest (
 COMMENT ON TABLE omni_ingest.manifest IS 'source manifests loaded by omni_ingest_manifest, one per batch';
 
 CREATE TABLE omni_ingest.manifest_asset (
-	manifest_id     text NOT NULL REFERENCES omni_ingest.manifest ON DELETE CASCADE,
+	manifest_id     text NOT NULL,
 	source_id       text NOT NULL,
 	path            text NOT NULL,
 	contract_ref    text NOT NULL,

@@ -56,6 +56,7 @@ IngestedRows(void)
 				" + (SELECT pg_catalog.count(*) FROM omni_ingest.raw_ticket_event)"
 				" + (SELECT pg_catalog.count(*) FROM omni_ingest.ticket_fact)"
 				" + (SELECT pg_catalog.count(*) FROM omni_ingest.reject)"
+				" + (SELECT pg_catalog.count(*) FROM omni_ingest.manifest)"
 				" + (SELECT pg_catalog.count(*) FROM omni_ingest.contract WHERE NOT shipped)",
 				0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	rows = OmniSpiGetInt64(0, 1, &isnull);
@@ -86,7 +87,7 @@ omni_ingest_drop_guard(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST),
 				 errmsg("extension omni_ingest still holds ingested data"),
-				 errdetail("Its ledger, reject, Bronze, Silver and contract tables hold " INT64_FORMAT " rows, which the drop would destroy.",
+				 errdetail("Its ledger, reject, manifest, Bronze, Silver and contract tables hold " INT64_FORMAT " rows, which the drop would destroy.",
 						   rows),
 				 errhint("Keep the data with pg_dump first; then SET omni_ingest.allow_drop_data = on and drop again.")));
 	PG_RETURN_NULL();

@@ -3,7 +3,8 @@
 \set many :root '/test/data/many.jsonl'
 \set VERBOSITY default
 TRUNCATE omni_ingest.batch_ledger, omni_ingest.reject,
-         omni_ingest.raw_ticket_event, omni_ingest.ticket_fact RESTART IDENTITY;
+         omni_ingest.raw_ticket_event, omni_ingest.ticket_fact,
+         omni_ingest.manifest, omni_ingest.manifest_asset RESTART IDENTITY;
 DELETE FROM omni_ingest.contract WHERE NOT shipped;
 SELECT status, inserted FROM omni_ingest_jsonl(:'many', 'guarded');
 DROP EXTENSION omni_ingest;
