@@ -55,6 +55,18 @@ OpenServerFile(const char *path, int64 *size)
 	FILE	   *file;
 	struct stat st;
 
+	/*
+	 * Only regular files: opening a FIFO would wait for a writer, and a
+	 * device could be read forever.
+	 */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 S_ISDIR(st.st_mode) ?
+				 errmsg("\"%s\" is a directory", path) :
+				 errmsg("\"%s\" is not a regular file", path),
+				 errhint("Give the path of a file, not of a directory, pipe or device.")));
+
 	file = AllocateFile(path, PG_BINARY_R);
 	if (file == NULL)
 	{
@@ -72,12 +84,6 @@ OpenServerFile(const char *path, int64 *size)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not stat file \"%s\": %m", path)));
-	if (S_ISDIR(st.st_mode))
-		ereport(ERROR,
-				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("\"%s\" is a directory", path),
-				 errhint("Give the path of a file, not of a directory.")));
-
 	*size = (int64) st.st_size;
 	return file;
 }

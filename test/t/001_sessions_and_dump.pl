@@ -33,6 +33,13 @@ like($err, qr/HINT:  Check that the database server's operating system user may 
 is($node->safe_psql('postgres', 'SELECT count(*) FROM omni_ingest.batch_ledger'),
 	'0', 'unreadable file: nothing recorded');
 
+# A FIFO is refused at once instead of waiting for a writer
+use POSIX ();
+POSIX::mkfifo("$dir/pipe.jsonl", 0600) or die "mkfifo: $!";
+($rc, $out, $err) = $node->psql('postgres',
+	"SELECT status FROM omni_ingest_jsonl('$dir/pipe.jsonl', 'pipe')", timeout => 60);
+like($err, qr/"\S*pipe.jsonl" is not a regular file/, 'a FIFO is refused, not waited on');
+
 # Two sessions, one batch: the second waits for the first, then is a no-op
 my $s1 = $node->background_psql('postgres');
 my $s2 = $node->background_psql('postgres');
