@@ -118,9 +118,12 @@ AutonomousExec(const char *sql, int nparams, const char **params, char **result)
 									  "the worker exited before committing");
 
 		dsm_detach(seg);
-		ereport(ERROR,
-				(errcode(ERRCODE_INTERNAL_ERROR),
-				 errmsg("could not write the batch ledger in its own transaction: %s", message)));
+		ereport(NOTICE,
+				(errmsg("could not write the batch ledger in a transaction of its own: %s", message),
+				 errdetail("The worker runs as the session user, %s.",
+						   GetUserNameFromId(GetSessionUserId(), false)),
+				 errhint("The ledger is written in the current transaction instead.")));
+		return false;
 	}
 	if (result)
 		*result = shared->has_result ? pstrdup(shared->result) : NULL;
