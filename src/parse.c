@@ -87,6 +87,7 @@ PushScalar(LineParseState *state, JsonbValue *v)
 		pushJsonbValue(&state->parse_state, WJB_VALUE, v);
 }
 
+/* Semantic action: "{" opens an object */
 static void
 LineObjectStart(void *arg)
 {
@@ -96,6 +97,7 @@ LineObjectStart(void *arg)
 		pushJsonbValue(&state->parse_state, WJB_BEGIN_OBJECT, NULL);
 }
 
+/* Semantic action: "}" closes an object */
 static void
 LineObjectEnd(void *arg)
 {
@@ -105,6 +107,7 @@ LineObjectEnd(void *arg)
 		state->result = pushJsonbValue(&state->parse_state, WJB_END_OBJECT, NULL);
 }
 
+/* Semantic action: "[" opens an array */
 static void
 LineArrayStart(void *arg)
 {
@@ -114,6 +117,7 @@ LineArrayStart(void *arg)
 		pushJsonbValue(&state->parse_state, WJB_BEGIN_ARRAY, NULL);
 }
 
+/* Semantic action: "]" closes an array */
 static void
 LineArrayEnd(void *arg)
 {
@@ -123,6 +127,7 @@ LineArrayEnd(void *arg)
 		state->result = pushJsonbValue(&state->parse_state, WJB_END_ARRAY, NULL);
 }
 
+/* Semantic action: an object key */
 static void
 LineObjectField(void *arg, char *fname, bool isnull)
 {
@@ -137,6 +142,7 @@ LineObjectField(void *arg, char *fname, bool isnull)
 	pushJsonbValue(&state->parse_state, WJB_KEY, &v);
 }
 
+/* Semantic action: a string, number, true, false or null */
 static void
 LineScalar(void *arg, char *token, JsonTokenType tokentype)
 {

@@ -44,20 +44,6 @@ OmniSpiExec(const char *sql, int nargs, Oid *argtypes, Datum *values,
 			 SPI_result_code_string(rc), sql);
 }
 
-/* Prepare a statement and keep the plan for the life of the backend */
-SPIPlanPtr
-OmniSpiPrepareKeep(const char *sql, int nargs, Oid *argtypes)
-{
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed (%s): %s",
-			 SPI_result_code_string(SPI_result), sql);
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	return plan;
-}
-
 /* Read an int8-compatible column from the last result */
 int64
 OmniSpiGetInt64(int row, int col, bool *isnull)

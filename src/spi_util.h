@@ -21,10 +21,7 @@ extern void OmniSpiExec(const char *sql, int nargs, Oid *argtypes,
 						Datum *values, const char *nulls, bool read_only,
 						int expected);
 
-/* Prepare and keep a plan (raises on failure) */
-extern SPIPlanPtr OmniSpiPrepareKeep(const char *sql, int nargs, Oid *argtypes);
-
-/* Column of the first result row, or 0/NULL */
+/* A column of a row of the last result, or 0/NULL */
 extern int64 OmniSpiGetInt64(int row, int col, bool *isnull);
 extern char *OmniSpiGetText(int row, int col);
 
