@@ -362,22 +362,20 @@ omni_register_contract(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		version = SPI_processed == 1 ? (int32) OmniSpiGetInt64(0, 1, &isnull) + 1 : 1;
-		{
-			Oid			ins_types[6] = {TEXTOID, JSONBOID, TEXTOID, BOOLOID, BOOLOID, INT4OID};
-			Datum		ins_values[6];
+		Oid			ins_types[6] = {TEXTOID, JSONBOID, TEXTOID, BOOLOID, BOOLOID, INT4OID};
+		Datum		ins_values[6];
 
-			ins_values[0] = values[0];
-			ins_values[1] = JsonbPGetDatum(schema);
-			ins_values[2] = CStringGetTextDatum(sha);
-			ins_values[3] = BoolGetDatum(format_assertion);
-			ins_values[4] = BoolGetDatum(creating_extension);
-			ins_values[5] = Int32GetDatum(version);
-			OmniSpiExec("INSERT INTO omni_ingest.contract"
-						" (contract_ref, schema, schema_sha256, format_assertion, shipped, version)"
-						" VALUES ($1, $2, $3, $4, $5, $6)",
-						6, ins_types, ins_values, NULL, false, SPI_OK_INSERT);
-		}
+		version = SPI_processed == 1 ? (int32) OmniSpiGetInt64(0, 1, &isnull) + 1 : 1;
+		ins_values[0] = values[0];
+		ins_values[1] = JsonbPGetDatum(schema);
+		ins_values[2] = CStringGetTextDatum(sha);
+		ins_values[3] = BoolGetDatum(format_assertion);
+		ins_values[4] = BoolGetDatum(creating_extension);	/* shipped */
+		ins_values[5] = Int32GetDatum(version);
+		OmniSpiExec("INSERT INTO omni_ingest.contract"
+					" (contract_ref, schema, schema_sha256, format_assertion, shipped, version)"
+					" VALUES ($1, $2, $3, $4, $5, $6)",
+					6, ins_types, ins_values, NULL, false, SPI_OK_INSERT);
 		/* Tell every backend, this one included, to recompile */
 		CacheInvalidateRelcacheByRelid(ContractTableOid());
 	}
