@@ -16,7 +16,7 @@ SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 PACKAGES=(make gcc libc6-dev perl libipc-run-perl
           postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR
-          postgresql-contrib)
+          postgresql-contrib postgresql-$PG_MAJOR-cron)
 
 log() { printf '== %s\n' "$*"; }
 
