@@ -56,7 +56,7 @@ make_workdir() {
 
 # Run a command as the unprivileged user, from a folder it may enter
 as_user() {
-	(cd / && runuser -u "$RUN_USER" -- env PATH="$PG_BIN:$PATH" PGHOST="$WORK_DIR" \
+	(cd / && runuser -u "$RUN_USER" -- env LANG=C.UTF-8 PATH="$PG_BIN:$PATH" PGHOST="$WORK_DIR" \
 		PGPORT="$PGPORT" PGDATABASE="${PGDATABASE:-postgres}" "$@")
 }
 
