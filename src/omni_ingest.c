@@ -16,6 +16,7 @@ int			omni_max_line_bytes = 16 * 1024 * 1024;
 int			omni_reject_line_bytes = 8192;
 bool		omni_allow_drop_data = false;
 bool		omni_raise_on_failure = false;
+char	   *omni_allowed_directories = NULL;
 
 void		_PG_init(void);
 
@@ -62,6 +63,14 @@ _PG_init(void)
 							 false,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("omni_ingest.allowed_directories",
+							   "Directories (comma-separated) outside which omni_ingest reads no file.",
+							   "Empty: no restriction beyond the pg_read_server_files check.",
+							   &omni_allowed_directories,
+							   "",
+							   PGC_SUSET, GUC_LIST_INPUT,
+							   NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("omni_ingest");
 }

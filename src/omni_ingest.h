@@ -16,5 +16,6 @@ extern int	omni_max_line_bytes;
 extern int	omni_reject_line_bytes;
 extern bool omni_allow_drop_data;
 extern bool omni_raise_on_failure;
+extern char *omni_allowed_directories;
 
 #endif							/* OMNI_INGEST_H */

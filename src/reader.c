@@ -22,13 +22,17 @@
 #include "storage/fd.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/varlena.h"
 
 #include "fingerprint.h"
+#include "omni_ingest.h"
 #include "reader.h"
 
 #define READ_BUFFER_SIZE (1024 * 1024)
 
 static const char utf8_bom[] = "\xEF\xBB\xBF";
+
+static void CheckAllowedDirectory(const char *path);
 
 /* Refuse to read server files for roles that could not COPY FROM them */
 void
@@ -46,6 +50,52 @@ CheckServerFileReadable(const char *path)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("relative path not allowed for server file \"%s\"", path),
 				 errhint("Give the absolute path of a file on the database server.")));
+
+	CheckAllowedDirectory(path);
+}
+
+/*
+ * When omni_ingest.allowed_directories is set, the file, symbolic links
+ * resolved, must lie inside one of its directories (also resolved).
+ */
+static void
+CheckAllowedDirectory(const char *path)
+{
+	char	   *list;
+	List	   *dirs;
+	ListCell   *lc;
+	char	   *real;
+
+	if (omni_allowed_directories == NULL || omni_allowed_directories[0] == '\0')
+		return;
+
+	real = realpath(path, NULL);
+	if (real == NULL)
+		return;					/* a missing file is reported when it is opened */
+
+	list = pstrdup(omni_allowed_directories);
+	if (!SplitDirectoriesString(list, ',', &dirs))
+		elog(ERROR, "invalid list syntax in omni_ingest.allowed_directories");
+	foreach(lc, dirs)
+	{
+		char	   *dir = realpath((char *) lfirst(lc), NULL);
+		size_t		len = dir ? strlen(dir) : 0;
+		bool		inside = dir != NULL &&
+			strncmp(real, dir, len) == 0 && (real[len] == '/' || strcmp(dir, "/") == 0);
+
+		free(dir);
+		if (inside)
+		{
+			free(real);
+			return;
+		}
+	}
+	free(real);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("server file is outside omni_ingest.allowed_directories"),
+			 errdetail("\"%s\" is not inside any of: %s.", path, omni_allowed_directories),
+			 errhint("Move the file into an allowed directory, or ask a superuser to allow its directory.")));
 }
 
 /* Open a file for reading, with COPY-like errors */

@@ -28,6 +28,19 @@ SELECT check_name, ok FROM omni_reconcile('priv-3') WHERE check_name = 'verdict'
 RESET ROLE;
 SELECT run_by FROM omni_ingest.batch_ledger WHERE batch_id = 'priv-3';
 
+-- A superuser can confine reads to listed directories (links resolved)
+SET omni_ingest.allowed_directories = '/nonexistent-dir, /also/not/here';
+\set VERBOSITY terse
+SELECT status FROM omni_ingest_jsonl(:'tickets', 'priv-dir-1');
+\set VERBOSITY default
+SET omni_ingest.allowed_directories = '/nonexistent-dir', :'root';
+SELECT status FROM omni_ingest_jsonl(:'tickets', 'priv-dir-2');
+RESET omni_ingest.allowed_directories;
+-- ... and only a superuser
+SET ROLE omni_regress_reader;
+SET omni_ingest.allowed_directories = '/';
+RESET ROLE;
+
 REVOKE ALL ON ALL TABLES IN SCHEMA omni_ingest FROM omni_regress_reader;
 REVOKE EXECUTE ON FUNCTION omni_ingest_jsonl(text, text, boolean, text, bigint)
   FROM omni_regress_plain, omni_regress_reader;

@@ -54,6 +54,22 @@ $node->safe_psql('postgres', q{
 	TRUNCATE omni_ingest.batch_ledger, omni_ingest.raw_ticket_event, omni_ingest.ticket_fact,
 	         omni_ingest.reject RESTART IDENTITY});
 
+# omni_ingest.allowed_directories resolves symbolic links: a link inside an
+# allowed directory to a file outside it is refused
+mkdir "$dir/allowed" or die "mkdir: $!";
+copy("$root/test/data/many.jsonl", "$dir/allowed/inside.jsonl") or die "copy: $!";
+symlink("$dir/many.jsonl", "$dir/allowed/link.jsonl") or die "symlink: $!";
+($rc, $out, $err) = $node->psql('postgres', qq{
+	SET omni_ingest.allowed_directories = '$dir/allowed';
+	SELECT status FROM omni_ingest_jsonl('$dir/allowed/link.jsonl', 'via-link', dry_run => true)});
+like($err, qr/server file is outside omni_ingest.allowed_directories/,
+	'allowed_directories: a link out of the directory is refused');
+is($node->safe_psql('postgres', qq{
+	SET omni_ingest.allowed_directories = '$dir/allowed';
+	SELECT status FROM omni_ingest_jsonl('$dir/allowed/inside.jsonl', 'inside', dry_run => true)}),
+	'dry_run', 'allowed_directories: a file inside is read');
+$node->safe_psql('postgres', q{TRUNCATE omni_ingest.batch_ledger RESTART IDENTITY});
+
 # A FIFO is refused at once instead of waiting for a writer
 use POSIX ();
 POSIX::mkfifo("$dir/pipe.jsonl", 0600) or die "mkfifo: $!";
