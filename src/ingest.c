@@ -160,6 +160,18 @@ IngestLines(IngestState *state)
 			ReportProgress(state);
 	}
 	state->current_line = 0;
+
+	/* A file that grew or shrank while it was read is not the file the
+	 * ledger would describe: fail the run rather than record a mix */
+	if (state->reader->eof &&
+		state->reader->bytes_read != state->reader->file_size)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("file \"%s\" changed while it was read", run->path),
+				 errdetail("It had " INT64_FORMAT " bytes when opened and " INT64_FORMAT " when read to its end.",
+						   state->reader->file_size, state->reader->bytes_read),
+				 errhint("Load a file only once it is complete, for example by moving it into place.")));
+
 	WriterFlush(state->writer);
 	run->bytes_read = state->reader->next_offset;
 	ReportProgress(state);
