@@ -424,7 +424,7 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 	LedgerSweepInterrupted();
 	if (!run->dry_run)
 	{
-		LedgerLockBatch(run->batch_id);
+		LedgerLockBatch(run->batch_id, state.contract->silver_table);
 		loaded = LedgerFindLoaded(run->batch_id);
 	}
 

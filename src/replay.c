@@ -106,7 +106,7 @@ omni_replay(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	save_nestlevel = OmniPinSearchPath();
-	LedgerLockBatch(run->batch_id);
+	LedgerLockBatch(run->batch_id, InvalidOid);
 	loaded = LedgerFindLoaded(run->batch_id);
 	if (loaded == NULL)
 		ereport(ERROR,

@@ -36,6 +36,8 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
+#include "miscadmin.h"
+#include "storage/lock.h"
 
 #include "fingerprint.h"
 #include "omni_ingest.h"
@@ -403,6 +405,23 @@ ResultCount(int col)
 	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
 
 	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/* The lock tag of a write target (what pg_advisory_xact_lock(class, oid) takes) */
+static void
+TargetLockTag(Oid target, LOCKTAG *tag)
+{
+	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) WRITER_LOCK_CLASS, (uint32) target, 2);
+}
+
+/* True when this transaction already holds the write lock of a target */
+bool
+WriterHoldsTargetLock(Oid target)
+{
+	LOCKTAG		tag;
+
+	TargetLockTag(target, &tag);
+	return LockHeldByMe(&tag, ExclusiveLock);
 }
 
 /*

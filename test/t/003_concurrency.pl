@@ -1,10 +1,8 @@
 # Concurrent loads: the same batch from two sessions at once is loaded once;
 # four batches with overlapping tickets loaded at once all succeed (no
 # deadlock), their counts are those of some serial order, and Silver ends
-# with the newest version of every ticket.  The last section is a known
-# limitation, marked TODO: a transaction that loads a batch another session
-# is loading, after writing the same target, deadlocks (detected; the other
-# run is recorded as failed).
+# with the newest version of every ticket.  A transaction that loads two
+# batches next to another session's load does not deadlock either.
 use strict;
 use warnings;
 use IPC::Run;
@@ -293,7 +291,7 @@ for my $b (qw(y1 y2 x1 x2 z))
 # for the write-target lock, and y loads $second in the same transaction.
 sub two_loads_in_one_transaction
 {
-	my ($what, $first, $second, $x_batch, $setup, $todo) = @_;
+	my ($what, $first, $second, $x_batch, $setup, $check) = @_;
 	my $y = $node->background_psql('postgres', on_error_stop => 0);
 	$y->query_safe('BEGIN');
 	is($y->query_safe("SELECT status FROM omni_ingest_jsonl('$small{$first}', '$what-$first')"),
@@ -311,23 +309,26 @@ sub two_loads_in_one_transaction
 	$y->quit;
 	finish_psql($x);
 	note "$what: y: [$y_out] $y_err; x: [$x->{out}] $x->{err}";
-	TODO:
-	{
-		local $TODO = $todo;
-		unlike("$y_err $x->{err}", qr/deadlock detected/, "$what: no deadlock");
-		is(sq(qq{
-			SELECT count(*) FROM omni_ingest.batch_ledger
-			 WHERE batch_id LIKE '$what-%' AND status = 'failed'}),
-			'0', "$what: no failed run");
-	}
+	unlike("$y_err $x->{err}", qr/deadlock detected/, "$what: no deadlock");
+	is(sq(qq{
+		SELECT count(*) FROM omni_ingest.batch_ledger
+		 WHERE batch_id LIKE '$what-%' AND status = 'failed'}),
+		'0', "$what: no failed run");
+	$check->($y_out, $y_err, $x) if $check;
 }
 
-# The second batch of y is the one x is loading: y waits for x's batch
-# lock while holding the write-target lock x waits for.  A documented
-# limitation: the deadlock is detected, x's run is recorded as failed and
-# can simply be run again.
-two_loads_in_one_transaction('same-second', 'y1', 'x1', 'x1', undef,
-	'documented limitation: loading, in one transaction, a batch another session is loading');
+# The second batch of y is the one x is loading, and x waits for the
+# write-target lock y holds: y must not wait for x's batch lock (that would
+# deadlock), so y's call is refused at once with the reason, and x loads
+two_loads_in_one_transaction('same-second', 'y1', 'x1', 'x1', undef, sub {
+	my ($y_out, $y_err, $x) = @_;
+	like($y_err, qr/batch "same-second-x1" is being loaded by another session/,
+		'same-second: y is refused instead of waiting');
+	is($x->{out}, 'loaded', 'same-second: x loads the batch');
+	is(sq(q{SELECT string_agg(batch_id || ':' || status, ',' ORDER BY run_id)
+	          FROM omni_ingest.batch_ledger WHERE batch_id = 'same-second-x1'}),
+		'same-second-x1:loaded', 'same-second: the batch was loaded once, by x');
+});
 
 # Disjoint batches: an earlier run's leftover "running" row (here a dry run
 # rolled back) is marked interrupted by x; that update commits on its own,
