@@ -458,6 +458,7 @@ typedef struct KeyState
 	const char *fingerprint;
 	int			winner;			/* index of the line to write, or -1 */
 	int			same_as_stored; /* last line identical to the stored row */
+	bool		repair_offered; /* that line was offered to the upsert */
 } KeyState;
 
 /* Order chunk lines by key, then by position (qsort_arg comparator) */
@@ -588,7 +589,10 @@ WriterSilver(Writer *w, Datum *args)
 		if (state.winner >= 0)
 			write[nwrite++] = state.winner;
 		else if (w->silver_only && state.same_as_stored >= 0)
+		{
 			write[nwrite++] = state.same_as_stored;
+			found->repair_offered = true;	/* same_as_stored implies found */
+		}
 		i = j;
 	}
 
@@ -609,23 +613,17 @@ WriterSilver(Writer *w, Datum *args)
 	WriterExec(w, w->silver_plan, wargs, SPI_OK_INSERT_RETURNING, "Silver upsert");
 
 	/* Rows rewritten although identical by fingerprint were repaired */
-	for (uint64 r = 0; r < SPI_processed; r++)
+	for (uint64 r = 0; w->silver_only && r < SPI_processed; r++)
 	{
 		KeyState	probe;
 		KeyState   *found;
 
 		probe.key = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
 		found = bsearch(&probe, stored, nstored, sizeof(KeyState), CompareKeyStates);
-		for (i = 0; found && i < nwrite; i++)
+		if (found && found->repair_offered)
 		{
-			if (strcmp(w->keys[write[i]], probe.key) == 0 &&
-				DatumGetTimestampTz(w->versions[write[i]]) == found->version &&
-				strcmp(TextDatumGetCString(w->fingerprints[write[i]]), found->fingerprint) == 0)
-			{
-				w->counts.silver_unchanged--;
-				w->counts.silver_updated++;
-				break;
-			}
+			w->counts.silver_unchanged--;
+			w->counts.silver_updated++;
 		}
 	}
 	SPI_freetuptable(SPI_tuptable);
