@@ -8,7 +8,9 @@
 set -euo pipefail
 
 PG_MAJOR=15
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+# OMNI_PG_BIN: another (relocated) copy of the server, e.g. to run two test
+# suites side by side; by default Debian's
+PG_BIN=${OMNI_PG_BIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
 PG_CONFIG=$PG_BIN/pg_config
 RUN_USER=${OMNI_RUN_USER:-postgres}
 PGPORT=${OMNI_PGPORT:-54329}
@@ -35,11 +37,14 @@ ensure_packages() {
 	fi
 }
 
+# Warnings are errors here; the shipped Makefile leaves that to packagers
+STRICT_CFLAGS="-Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers"
+
 # Build and install the extension from the source tree
 build_and_install() {
 	log "building omni_ingest"
 	make -C "$SRC_DIR" -s PG_CONFIG="$PG_CONFIG" clean >/dev/null
-	make -C "$SRC_DIR" -s PG_CONFIG="$PG_CONFIG"
+	make -C "$SRC_DIR" -s PG_CONFIG="$PG_CONFIG" PG_CFLAGS="$STRICT_CFLAGS"
 	make -C "$SRC_DIR" -s PG_CONFIG="$PG_CONFIG" install
 }
 

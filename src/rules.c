@@ -106,7 +106,7 @@ CheckRecordRules(Contract *contract, List *timestamp_fields, Jsonb *record,
 						 psprintf("business key \"%s\" must be a non-empty string",
 								  contract->key_field));
 		else if (strcmp(contract->ref, TICKET_CONTRACT) == 0 &&
-				 (key->val.string.len < strlen(TICKET_KEY_PREFIX) ||
+				 (key->val.string.len < (int) strlen(TICKET_KEY_PREFIX) ||
 				  strncmp(key->val.string.val, TICKET_KEY_PREFIX, strlen(TICKET_KEY_PREFIX)) != 0))
 			AddRuleError(errors, contract->key_field,
 						 "ticket_id must start with \"" TICKET_KEY_PREFIX "\"");

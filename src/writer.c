@@ -690,7 +690,7 @@ WriterEnd(Writer *w)
 {
 	SPIPlanPtr	plans[4] = {w->bronze_plan, w->silver_plan, w->silver_state_plan, w->reject_plan};
 
-	for (int i = 0; i < lengthof(plans); i++)
+	for (int i = 0; i < (int) lengthof(plans); i++)
 		if (plans[i] != NULL)
 			SPI_freeplan(plans[i]);
 	MemoryContextDelete(w->chunk_cxt);

@@ -44,7 +44,7 @@ JsvFormatLookup(const char *name, int len)
 	};
 	int			i;
 
-	for (i = 0; i < lengthof(formats); i++)
+	for (i = 0; i < (int) lengthof(formats); i++)
 		if (strlen(formats[i].name) == (size_t) len &&
 			memcmp(formats[i].name, name, len) == 0)
 			return formats[i].fmt;

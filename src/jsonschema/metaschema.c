@@ -401,7 +401,7 @@ JsvBuiltinDocument(const char *uri)
 {
 	int			i;
 
-	for (i = 0; i < lengthof(jsv_meta_docs); i++)
+	for (i = 0; i < (int) lengthof(jsv_meta_docs); i++)
 		if (strcmp(jsv_meta_docs[i].uri, uri) == 0)
 			return DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
 													  CStringGetDatum(jsv_meta_docs[i].text)));

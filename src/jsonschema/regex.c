@@ -89,7 +89,7 @@ JsvRxProperty(JsvRx *rx, bool *negated)
 		JsvRxFail(rx, "invalid Unicode property escape \\%c", *rx->p);
 		return NULL;
 	}
-	for (i = 0; i < lengthof(props); i++)
+	for (i = 0; i < (int) lengthof(props); i++)
 		if (strlen(props[i].name) == (size_t) (close - rx->p - 2) &&
 			memcmp(props[i].name, rx->p + 2, close - rx->p - 2) == 0)
 		{

@@ -1,0 +1,2 @@
+-- omni_ingest 0.1.0 -> 0.2.0
+\echo Use "ALTER EXTENSION omni_ingest UPDATE TO '0.2.0'" to load this file. \quit
