@@ -28,6 +28,7 @@
 #include "utils/snapmgr.h"
 
 #include "autonomous.h"
+#include "owner.h"
 #include "spi_util.h"
 
 #define AUTONOMOUS_MESSAGE_SIZE 1024
@@ -63,7 +64,7 @@ AutonomousPack(const char *sql, int nparams, const char **params)
 	shared = dsm_segment_address(seg);
 	memset(shared, 0, offsetof(AutonomousShared, data));
 	shared->database_id = MyDatabaseId;
-	shared->role_id = GetSessionUserId();
+	shared->role_id = OmniExtensionOwner();
 	shared->nparams = nparams;
 
 	p = shared->data;
@@ -120,8 +121,8 @@ AutonomousExec(const char *sql, int nparams, const char **params, char **result)
 		dsm_detach(seg);
 		ereport(NOTICE,
 				(errmsg("could not write the batch ledger in a transaction of its own: %s", message),
-				 errdetail("The worker runs as the session user, %s.",
-						   GetUserNameFromId(GetSessionUserId(), false)),
+				 errdetail("The worker runs as the extension owner, %s.",
+						   GetUserNameFromId(OmniExtensionOwner(), false)),
 				 errhint("The ledger is written in the current transaction instead.")));
 		return false;
 	}

@@ -17,8 +17,10 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/extension.h"
+#include "commands/trigger.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
@@ -29,58 +31,117 @@
 #include "contract.h"
 #include "fingerprint.h"
 #include "omni_ingest.h"
+#include "owner.h"
 #include "spi_util.h"
 
 typedef struct ContractCacheEntry
 {
 	char		ref[NAMEDATALEN * 4];	/* hash key */
-	Contract   *contract;		/* in cxt */
-	MemoryContext cxt;
+	Contract   *contract;		/* the newest version, compiled */
 } ContractCacheEntry;
 
 static HTAB *contract_cache = NULL;
 static Oid	contract_table_oid = InvalidOid;
-static bool contract_callback_registered = false;
+static Oid	target_table_oid = InvalidOid;
+static bool contract_callbacks_registered = false;
 
-/* Forget every compiled contract */
+/* Every compiled contract not yet freed: cached, pinned, or both */
+static dlist_head live_contracts = DLIST_STATIC_INIT(live_contracts);
+
+/* Bumped by every invalidation, to spot one that arrives mid-compile */
+static uint64 contract_invalidations = 0;
+
+/* Free a contract that nothing holds and the cache no longer answers with */
 static void
-ContractCacheReset(void)
+ContractFreeIfUnused(Contract *c)
 {
-	HASH_SEQ_STATUS status;
-	ContractCacheEntry *entry;
-
-	if (contract_cache == NULL)
-		return;
-	hash_seq_init(&status, contract_cache);
-	while ((entry = hash_seq_search(&status)) != NULL)
+	Assert(c->pins >= c->xact_pins && c->xact_pins >= 0);
+	if (c->stale && c->pins == 0)
 	{
-		if (entry->cxt)
-			MemoryContextDelete(entry->cxt);
-		hash_search(contract_cache, entry->ref, HASH_REMOVE, NULL);
+		dlist_delete(&c->node);
+		MemoryContextDelete(c->cxt);
 	}
 }
 
-/* Relcache callback: the contract table changed (or everything did) */
+/*
+ * Forget every compiled contract.  Contracts in use stay allocated, marked
+ * stale, until their last holder releases them; the cache recompiles on
+ * the next lookup.  Clearing everything is deliberate: a schema may
+ * reference other contracts, and those references are compiled into it.
+ */
+static void
+ContractCacheReset(void)
+{
+	dlist_mutable_iter iter;
+
+	contract_invalidations++;
+	if (contract_cache != NULL)
+	{
+		HASH_SEQ_STATUS status;
+		ContractCacheEntry *entry;
+
+		hash_seq_init(&status, contract_cache);
+		while ((entry = hash_seq_search(&status)) != NULL)
+			hash_search(contract_cache, entry->ref, HASH_REMOVE, NULL);
+	}
+	dlist_foreach_modify(iter, &live_contracts)
+	{
+		Contract   *c = dlist_container(Contract, node, iter.cur);
+
+		c->stale = true;
+		ContractFreeIfUnused(c);
+	}
+}
+
+/* Relcache callback: the contract or target table changed (or everything did) */
 static void
 ContractRelcacheCallback(Datum arg, Oid relid)
 {
-	if (relid == InvalidOid || relid == contract_table_oid)
+	if (relid == InvalidOid || relid == contract_table_oid ||
+		relid == target_table_oid)
 		ContractCacheReset();
+}
+
+/* Drop the pins of a transaction that ended, however it ended */
+static void
+ContractXactCallback(XactEvent event, void *arg)
+{
+	dlist_mutable_iter iter;
+
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT &&
+		event != XACT_EVENT_PREPARE)
+		return;
+	dlist_foreach_modify(iter, &live_contracts)
+	{
+		Contract   *c = dlist_container(Contract, node, iter.cur);
+
+		c->pins -= c->xact_pins;
+		c->xact_pins = 0;
+		ContractFreeIfUnused(c);
+	}
+}
+
+/* OID of a table of the extension's schema */
+static Oid
+CatalogTableOid(const char *name)
+{
+	Oid			nsp = get_namespace_oid(OMNI_SCHEMA, false);
+	Oid			relid = get_relname_relid(name, nsp);
+
+	if (!OidIsValid(relid))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table \"%s.%s\" does not exist", OMNI_SCHEMA, name),
+				 errhint("Create the extension with CREATE EXTENSION omni_ingest.")));
+	return relid;
 }
 
 /* OID of omni_ingest.contract */
 static Oid
 ContractTableOid(void)
 {
-	Oid			nsp = get_namespace_oid(OMNI_SCHEMA, false);
-	Oid			relid = get_relname_relid("contract", nsp);
-
-	if (!OidIsValid(relid))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_TABLE),
-				 errmsg("table \"%s.contract\" does not exist", OMNI_SCHEMA),
-				 errhint("Create the extension with CREATE EXTENSION omni_ingest.")));
-	return relid;
+	return CatalogTableOid("contract");
 }
 
 /* Create the cache and hook it to invalidations, once per backend */
@@ -90,6 +151,13 @@ ContractCacheInit(void)
 	HASHCTL		ctl;
 
 	contract_table_oid = ContractTableOid();
+	target_table_oid = CatalogTableOid("contract_target");
+	if (!contract_callbacks_registered)
+	{
+		CacheRegisterRelcacheCallback(ContractRelcacheCallback, (Datum) 0);
+		RegisterXactCallback(ContractXactCallback, NULL);
+		contract_callbacks_registered = true;
+	}
 	if (contract_cache != NULL)
 		return;
 
@@ -98,11 +166,6 @@ ContractCacheInit(void)
 	ctl.entrysize = sizeof(ContractCacheEntry);
 	contract_cache = hash_create("omni_ingest contracts", 16, &ctl,
 								 HASH_ELEM | HASH_STRINGS);
-	if (!contract_callback_registered)
-	{
-		CacheRegisterRelcacheCallback(ContractRelcacheCallback, (Datum) 0);
-		contract_callback_registered = true;
-	}
 }
 
 /* The string value of a top-level key, or NULL */
@@ -169,12 +232,12 @@ ContractResolveUri(const char *uri, void *arg)
 	return result;
 }
 
-/* Load the newest version of ref and its write target, compiled */
+/* Load a version of ref (0: the newest) and its write target, compiled */
 static Contract *
-ContractLoad(const char *ref, MemoryContext cxt)
+ContractLoad(const char *ref, int32 want_version, MemoryContext cxt)
 {
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		values[1];
+	Oid			argtypes[2] = {TEXTOID, INT4OID};
+	Datum		values[2];
 	Contract   *c;
 	Jsonb	   *schema;
 	bool		isnull;
@@ -185,19 +248,27 @@ ContractLoad(const char *ref, MemoryContext cxt)
 	int			save_nestlevel;
 
 	values[0] = CStringGetTextDatum(ref);
+	values[1] = Int32GetDatum(want_version);
 	SPI_connect();
 	save_nestlevel = OmniPinSearchPath();
 	OmniSpiExec("SELECT version, schema, format_assertion FROM omni_ingest.contract"
-				" WHERE contract_ref = $1 ORDER BY version DESC LIMIT 1",
-				1, argtypes, values, NULL, true, SPI_OK_SELECT);
-	if (SPI_processed == 0)
+				" WHERE contract_ref = $1 AND ($2 = 0 OR version = $2)"
+				" ORDER BY version DESC LIMIT 1",
+				2, argtypes, values, NULL, true, SPI_OK_SELECT);
+	if (SPI_processed == 0 && want_version == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("contract \"%s\" does not exist", ref),
 				 errhint("Register it with omni_register_contract(), or see omni_ingest.contract for registered contracts.")));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("contract \"%s\" has no version %d", ref, want_version),
+				 errhint("See omni_ingest.contract for the registered versions.")));
 
 	old = MemoryContextSwitchTo(cxt);
 	c = palloc0(sizeof(Contract));
+	c->cxt = cxt;
 	c->ref = pstrdup(ref);
 	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	c->version = version;
@@ -239,14 +310,44 @@ ContractLoad(const char *ref, MemoryContext cxt)
 	return c;
 }
 
-/* The newest version of a contract, compiled and cached */
+/* Compile a version of ref (0: the newest) in a context of its own, unpinned */
+static Contract *
+ContractCompile(const char *ref, int32 version)
+{
+	MemoryContext cxt = AllocSetContextCreate(CacheMemoryContext, "omni_ingest contract",
+											  ALLOCSET_DEFAULT_SIZES);
+	uint64		invalidations = contract_invalidations;
+	Contract   *c;
+
+	PG_TRY();
+	{
+		c = ContractLoad(ref, version, cxt);
+	}
+	PG_CATCH();
+	{
+		MemoryContextDelete(cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	MemoryContextSetIdentifier(cxt, c->ref);
+	dlist_push_tail(&live_contracts, &c->node);
+
+	/* A change that arrived while compiling may not be in what was read */
+	c->stale = invalidations != contract_invalidations;
+	return c;
+}
+
+/*
+ * Pin a contract: the cached newest version, compiled on first use, or a
+ * given version.  A version other than the cached one is compiled for its
+ * holder alone and freed at its release.
+ */
 Contract *
-ContractLookup(const char *ref)
+ContractPin(const char *ref, int32 version, bool across_commits)
 {
 	ContractCacheEntry *entry;
-	bool		found;
 	char		key[NAMEDATALEN * 4];
-	MemoryContext cxt;
+	Contract   *c = NULL;
 
 	if (strlen(ref) >= sizeof(key))
 		ereport(ERROR,
@@ -257,26 +358,39 @@ ContractLookup(const char *ref)
 
 	ContractCacheInit();
 	entry = hash_search(contract_cache, key, HASH_FIND, NULL);
-	if (entry != NULL)
-		return entry->contract;
-
-	cxt = AllocSetContextCreate(CacheMemoryContext, "omni_ingest contract",
-								ALLOCSET_DEFAULT_SIZES);
-	PG_TRY();
+	if (entry != NULL && (version == 0 || entry->contract->version == version))
+		c = entry->contract;
+	else
 	{
-		Contract   *c = ContractLoad(key, cxt);
+		c = ContractCompile(key, version);
+		if (version == 0 && !c->stale)
+		{
+			bool		found;
 
-		entry = hash_search(contract_cache, key, HASH_ENTER, &found);
-		entry->contract = c;
-		entry->cxt = cxt;
+			entry = hash_search(contract_cache, key, HASH_ENTER, &found);
+			entry->contract = c;
+		}
+		else
+			c->stale = true;	/* its holder's alone */
 	}
-	PG_CATCH();
+	c->pins++;
+	if (!across_commits)
+		c->xact_pins++;
+	return c;
+}
+
+/* Release a pin taken by ContractPin with the same across_commits */
+void
+ContractRelease(Contract *c, bool across_commits)
+{
+	Assert(c->pins > 0);
+	c->pins--;
+	if (!across_commits)
 	{
-		MemoryContextDelete(cxt);
-		PG_RE_THROW();
+		Assert(c->xact_pins > 0);
+		c->xact_pins--;
 	}
-	PG_END_TRY();
-	return entry->contract;
+	ContractFreeIfUnused(c);
 }
 
 /*
@@ -305,6 +419,7 @@ omni_register_contract(PG_FUNCTION_ARGS)
 	TupleDesc	tupdesc;
 	Datum		result[2];
 	bool		result_nulls[2] = {false, false};
+	OwnerSwitch owner;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -345,6 +460,7 @@ omni_register_contract(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	save_nestlevel = OmniPinSearchPath();
+	OmniBecomeOwner(&owner);
 
 	/* Versions of one contract are numbered one at a time */
 	OmniSpiExec("LOCK TABLE omni_ingest.contract IN SHARE ROW EXCLUSIVE MODE",
@@ -362,8 +478,8 @@ omni_register_contract(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		Oid			ins_types[6] = {TEXTOID, JSONBOID, TEXTOID, BOOLOID, BOOLOID, INT4OID};
-		Datum		ins_values[6];
+		Oid			ins_types[7] = {TEXTOID, JSONBOID, TEXTOID, BOOLOID, BOOLOID, INT4OID, NAMEOID};
+		Datum		ins_values[7];
 
 		version = SPI_processed == 1 ? (int32) OmniSpiGetInt64(0, 1, &isnull) + 1 : 1;
 		ins_values[0] = values[0];
@@ -372,14 +488,17 @@ omni_register_contract(PG_FUNCTION_ARGS)
 		ins_values[3] = BoolGetDatum(format_assertion);
 		ins_values[4] = BoolGetDatum(creating_extension);	/* shipped */
 		ins_values[5] = Int32GetDatum(version);
+		ins_values[6] = DirectFunctionCall1(namein,
+											CStringGetDatum(GetUserNameFromId(OmniActingRole(), false)));
+		/* Its trigger tells every backend, this one included, to recompile */
 		OmniSpiExec("INSERT INTO omni_ingest.contract"
-					" (contract_ref, schema, schema_sha256, format_assertion, shipped, version)"
-					" VALUES ($1, $2, $3, $4, $5, $6)",
-					6, ins_types, ins_values, NULL, false, SPI_OK_INSERT);
-		/* Tell every backend, this one included, to recompile */
-		CacheInvalidateRelcacheByRelid(ContractTableOid());
+					" (contract_ref, schema, schema_sha256, format_assertion, shipped, version,"
+					"  registered_by)"
+					" VALUES ($1, $2, $3, $4, $5, $6, $7)",
+					7, ins_types, ins_values, NULL, false, SPI_OK_INSERT);
 	}
 
+	OmniRestoreCaller(&owner);
 	OmniRestoreSearchPath(save_nestlevel);
 	SPI_finish();
 
@@ -387,4 +506,24 @@ omni_register_contract(PG_FUNCTION_ARGS)
 	result[1] = Int32GetDatum(version);
 	tupdesc = BlessTupleDesc(tupdesc);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, result, result_nulls)));
+}
+
+/*
+ * omni_ingest.contract_changed() returns trigger
+ *
+ * Statement trigger of the contract and target tables: a row change is no
+ * DDL and sends no invalidation by itself, so send one for the table, which
+ * every backend receives at its next transaction (this one at once) and
+ * which makes it compile its contracts again.
+ */
+PG_FUNCTION_INFO_V1(omni_ingest_contract_changed);
+Datum
+omni_ingest_contract_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		elog(ERROR, "omni_ingest_contract_changed must be called as a trigger");
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(trigdata->tg_relation));
+	return PointerGetDatum(NULL);
 }

@@ -21,13 +21,13 @@
 
 #include "contract.h"
 
-/* The compiled contract named by argument 0 */
+/* The compiled contract named by argument 0, pinned */
 static Contract *
 ContractArg(FunctionCallInfo fcinfo)
 {
 	char	   *ref = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
-	return ContractLookup(ref);
+	return ContractPin(ref, 0, false);
 }
 
 /* omni_contract_validate(contract_ref text, instance jsonb) returns boolean */
@@ -36,8 +36,10 @@ Datum
 omni_contract_validate(PG_FUNCTION_ARGS)
 {
 	Contract   *contract = ContractArg(fcinfo);
+	bool		valid = JsonSchemaValidate(contract->program, PG_GETARG_JSONB_P(1), NULL);
 
-	PG_RETURN_BOOL(JsonSchemaValidate(contract->program, PG_GETARG_JSONB_P(1), NULL));
+	ContractRelease(contract, false);
+	PG_RETURN_BOOL(valid);
 }
 
 /* omni_contract_validation_errors(contract_ref text, instance jsonb) */
@@ -54,6 +56,7 @@ omni_contract_validation_errors(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	contract = ContractArg(fcinfo);
 	(void) JsonSchemaValidate(contract->program, PG_GETARG_JSONB_P(1), &errors);
+	ContractRelease(contract, false);
 
 	JsonSchemaErrorsToTuplestore(rsinfo, errors);
 	return (Datum) 0;

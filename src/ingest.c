@@ -34,6 +34,7 @@
 #include "ingest.h"
 #include "ledger.h"
 #include "omni_ingest.h"
+#include "owner.h"
 #include "parse.h"
 #include "reader.h"
 #include "rules.h"
@@ -362,7 +363,7 @@ IngestPrepare(IngestState *state, RunRecord *run)
 
 	memset(state, 0, sizeof(IngestState));
 	state->run = run;
-	state->contract = ContractLookup(run->contract_ref);
+	state->contract = ContractPin(run->contract_ref, 0, false);
 	run->contract_version = state->contract->version;
 	if (!run->dry_run && !OidIsValid(state->contract->bronze_table))
 		ereport(ERROR,
@@ -370,6 +371,8 @@ IngestPrepare(IngestState *state, RunRecord *run)
 				 errmsg("contract \"%s\" has no Bronze and Silver tables to load into",
 						run->contract_ref),
 				 errhint("Run it with dry_run => true to validate a file, or add a row to omni_ingest.contract_target.")));
+	if (!run->dry_run)
+		WriterCheckTargets(state->contract);
 }
 
 /* Text argument that must be present and non-empty */
@@ -398,6 +401,7 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 	RunRecord  *run = palloc0(sizeof(RunRecord));
 	RunRecord  *loaded = NULL;
 	int			save_nestlevel;
+	OwnerSwitch owner;
 
 	run->path = RequiredTextArg(fcinfo, 0, "path");
 	run->batch_id = RequiredTextArg(fcinfo, 1, "batch_id");
@@ -420,6 +424,7 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	save_nestlevel = OmniPinSearchPath();
+	OmniBecomeOwner(&owner);
 
 	LedgerSweepInterrupted();
 	if (!run->dry_run)
@@ -471,6 +476,8 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 	}
 
 	LineReaderClose(state.reader);
+	ContractRelease(state.contract, false);
+	OmniRestoreCaller(&owner);
 	OmniRestoreSearchPath(save_nestlevel);
 	SPI_finish();
 

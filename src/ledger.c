@@ -23,6 +23,7 @@
 #include "ledger.h"
 #include "writer.h"
 #include "omni_ingest.h"
+#include "owner.h"
 #include "spi_util.h"
 
 /* Advisory lock class of batch ids: "omni" in ASCII */
@@ -320,7 +321,7 @@ LedgerInsert(RunRecord *run)
 	bool		durable = run->durable && strcmp(run->status, RUN_RUNNING) == 0;
 
 	if (run->run_by == NULL)
-		run->run_by = GetUserNameFromId(GetUserId(), false);
+		run->run_by = GetUserNameFromId(OmniActingRole(), false);
 	if (run->xid == NULL)
 		run->xid = psprintf(UINT64_FORMAT,
 							U64FromFullTransactionId(GetTopFullTransactionId()));

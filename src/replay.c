@@ -25,6 +25,7 @@
 #include "ingest.h"
 #include "ledger.h"
 #include "omni_ingest.h"
+#include "owner.h"
 #include "spi_util.h"
 #include "writer.h"
 
@@ -94,6 +95,7 @@ omni_replay(PG_FUNCTION_ARGS)
 	Contract   *contract;
 	Writer	   *w;
 	int			save_nestlevel;
+	OwnerSwitch owner;
 
 	if (PG_ARGISNULL(0) || VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(0)) == 0)
 		ereport(ERROR,
@@ -106,6 +108,7 @@ omni_replay(PG_FUNCTION_ARGS)
 
 	SPI_connect();
 	save_nestlevel = OmniPinSearchPath();
+	OmniBecomeOwner(&owner);
 	LedgerLockBatch(run->batch_id, InvalidOid);
 	loaded = LedgerFindLoaded(run->batch_id);
 	if (loaded == NULL)
@@ -114,11 +117,12 @@ omni_replay(PG_FUNCTION_ARGS)
 				 errmsg("batch \"%s\" has not been loaded", run->batch_id),
 				 errhint("Only a loaded batch has Bronze rows to replay.")));
 
-	contract = ContractLookup(loaded->contract_ref);
+	contract = ContractPin(loaded->contract_ref, 0, false);
 	if (!OidIsValid(contract->silver_table))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("contract \"%s\" has no Bronze and Silver tables", loaded->contract_ref)));
+	WriterCheckTargets(contract);
 	run->contract_ref = loaded->contract_ref;
 	run->contract_version = contract->version;
 	run->loaded_run_id = loaded->run_id;
@@ -132,7 +136,9 @@ omni_replay(PG_FUNCTION_ARGS)
 	run->status = RUN_REPLAYED;
 	run->finished_at = GetCurrentTimestamp();
 	LedgerUpdate(run, false);
+	ContractRelease(contract, false);
 
+	OmniRestoreCaller(&owner);
 	OmniRestoreSearchPath(save_nestlevel);
 	SPI_finish();
 	PG_RETURN_DATUM(IngestSummaryRow(fcinfo, run));

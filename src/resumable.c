@@ -108,7 +108,7 @@ LoadSegment(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 	MemoryContext old = MemoryContextSwitchTo(run_cxt);
 
 	/* The contract cache may have been reset at the last commit */
-	state->contract = ContractLookup(run->contract_ref);
+	state->contract = ContractPin(run->contract_ref, 0, false);
 	state->reader = LineReaderOpen(run->path, omni_max_line_bytes);
 	LineReaderSeek(state->reader, run->checkpoint_offset, run->checkpoint_line + 1);
 

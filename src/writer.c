@@ -41,6 +41,7 @@
 
 #include "fingerprint.h"
 #include "omni_ingest.h"
+#include "owner.h"
 #include "rules.h"
 #include "writer.h"
 
@@ -230,6 +231,14 @@ PrepareReject(void)
 	return plan;
 }
 
+/* Refuse targets that the writer may not write as the extension owner */
+void
+WriterCheckTargets(Contract *contract)
+{
+	OmniCheckTargetTable(contract->bronze_table);
+	OmniCheckTargetTable(contract->silver_table);
+}
+
 /*
  * Set up a writer for one run.  The caller must be connected to SPI.  A dry
  * run prepares nothing but still learns the Silver shape, so that it judges
@@ -270,6 +279,7 @@ WriterBegin(Contract *contract, const char *batch_id, int64 run_id, bool dry_run
 
 	if (!dry_run)
 	{
+		WriterCheckTargets(contract);
 		w->bronze_plan = PrepareBronze(contract);
 		w->silver_plan = PrepareSilver(contract, columns);
 		w->silver_state_plan = PrepareSilverState(contract);

@@ -65,6 +65,7 @@ typedef struct Writer
 #define SILVER_LINE_COLUMN "last_line_number"
 #define SILVER_LOADED_COLUMN "loaded_at"
 
+extern void WriterCheckTargets(Contract *contract);
 extern Writer *WriterBegin(Contract *contract, const char *batch_id,
 						   int64 run_id, bool dry_run);
 extern void WriterAddRecord(Writer *w, Jsonb *record, int64 line_number);
