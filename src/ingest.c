@@ -33,6 +33,7 @@
 #include "contract.h"
 #include "ingest.h"
 #include "ledger.h"
+#include "lock.h"
 #include "omni_ingest.h"
 #include "parse.h"
 #include "reader.h"
@@ -424,7 +425,7 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 	LedgerSweepInterrupted();
 	if (!run->dry_run)
 	{
-		LedgerLockBatch(run->batch_id, state.contract->silver_table);
+		OmniLockBatch(run->batch_id, state.contract->silver_table);
 		loaded = LedgerFindLoaded(run->batch_id);
 	}
 

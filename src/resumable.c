@@ -15,14 +15,13 @@
  *
  * The file is identified by its SHA-256, computed before loading (one
  * extra read, hashing only), so that a run is only ever resumed on the
- * very same bytes.  Runs of one batch id are serialized by a session-level
- * advisory lock held across the commits.
+ * very same bytes.  Runs of one batch id are serialized by the batch lock
+ * (lock.c), held for the session across the commits.
  */
 #include "postgres.h"
 
 #include "access/transam.h"
 #include "access/xact.h"
-#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "commands/progress.h"
 #include "executor/spi.h"
@@ -37,25 +36,9 @@
 #include "utils/timestamp.h"
 
 #include "ingest.h"
+#include "lock.h"
 #include "omni_ingest.h"
 #include "spi_util.h"
-
-/* Advisory lock class of batch ids (the same as the ledger's) */
-#define RESUMABLE_LOCK_CLASS 0x6f6d6e69
-
-/*
- * The lock tag of a batch id: the one pg_advisory_xact_lock(class,
- * hashtext(batch_id)) takes in ledger.c, so a procedure run and a function
- * run of the same batch exclude each other.
- */
-static void
-BatchLockTag(const char *batch_id, LOCKTAG *tag)
-{
-	int32		key = DatumGetInt32(DirectFunctionCall1Coll(hashtext, DEFAULT_COLLATION_OID,
-															CStringGetTextDatum(batch_id)));
-
-	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) RESUMABLE_LOCK_CLASS, (uint32) key, 2);
-}
 
 /* SHA-256 and size of the whole file */
 static char *
@@ -223,7 +206,7 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 	IngestState state;
 	RunRecord  *run;
 	int64		commit_every;
-	LOCKTAG		batch_lock;
+	LOCKTAG    *batch_lock;
 	volatile bool locked = false;
 
 	if (call == NULL || !IsA(call, CallContext) || call->atomic)
@@ -234,6 +217,7 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "omni_ingest resumable run",
 									ALLOCSET_DEFAULT_SIZES);
+	batch_lock = MemoryContextAllocZero(run_cxt, sizeof(LOCKTAG));
 	PG_TRY();
 	{
 		MemoryContextSwitchTo(run_cxt);
@@ -254,8 +238,7 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 
 		SPI_connect_ext(SPI_OPT_NONATOMIC);
 		OmniPinSearchPath();
-		BatchLockTag(run->batch_id, &batch_lock);
-		(void) LockAcquire(&batch_lock, ExclusiveLock, true, false);
+		OmniLockBatchForSession(run->batch_id, batch_lock);
 		locked = true;
 
 		ResumableLoad(&state, commit_every, run_cxt);
@@ -264,13 +247,13 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 	{
 		/* A session lock outlives the transaction: release it */
 		if (locked)
-			LockRelease(&batch_lock, ExclusiveLock, true);
+			OmniUnlockBatchForSession(batch_lock);
 		MemoryContextSwitchTo(TopMemoryContext);
 		MemoryContextDelete(run_cxt);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	LockRelease(&batch_lock, ExclusiveLock, true);
+	OmniUnlockBatchForSession(batch_lock);
 
 	SPI_finish();
 	MemoryContextSwitchTo(TopTransactionContext);
