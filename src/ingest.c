@@ -310,6 +310,19 @@ IngestAddWriterCounts(RunRecord *run, Writer *writer)
 	run->silver_superseded += writer->counts.silver_superseded;
 }
 
+/*
+ * Start reporting the run in pg_stat_progress_copy, as COPY FROM a file
+ * does: command, type, the Bronze table and the file's size
+ */
+void
+IngestProgressStart(IngestState *state)
+{
+	pgstat_progress_start_command(PROGRESS_COMMAND_COPY, state->contract->bronze_table);
+	pgstat_progress_update_param(PROGRESS_COPY_COMMAND, PROGRESS_COPY_COMMAND_FROM);
+	pgstat_progress_update_param(PROGRESS_COPY_TYPE, PROGRESS_COPY_TYPE_FILE);
+	pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, state->run->file_size);
+}
+
 /* The summary row returned to the caller */
 Datum
 IngestSummaryRow(FunctionCallInfo fcinfo, RunRecord *run)
@@ -443,11 +456,7 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 
 		LedgerBegin(run);
 
-		pgstat_progress_start_command(PROGRESS_COMMAND_COPY,
-									  state.contract->bronze_table);
-		pgstat_progress_update_param(PROGRESS_COPY_COMMAND, PROGRESS_COPY_COMMAND_FROM);
-		pgstat_progress_update_param(PROGRESS_COPY_TYPE, PROGRESS_COPY_TYPE_FILE);
-		pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, run->file_size);
+		IngestProgressStart(&state);
 
 		edata = IngestInSubtransaction(&state);
 		pgstat_progress_end_command();

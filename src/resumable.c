@@ -15,8 +15,10 @@
  *
  * The file is identified by its SHA-256, computed before loading (one
  * extra read, hashing only), so that a run is only ever resumed on the
- * very same bytes.  Runs of one batch id are serialized by the batch lock
- * (lock.c), held for the session across the commits.
+ * very same bytes, and only under the path of the call.  Runs of one batch
+ * id are serialized by the batch lock (lock.c), held for the session across
+ * the commits.  Every commit goes through OmniSpiCommit, which pins
+ * search_path again for the next segment.
  */
 #include "postgres.h"
 
@@ -71,12 +73,18 @@ FindResumable(RunRecord *run)
 	return latest;
 }
 
-/* Commit what the segment wrote and start the next transaction */
+/* A resumed run reads the file of the call: refuse a row naming another */
 static void
-CommitSegment(void)
+CheckResumedPath(RunRecord *resumed, const char *path)
 {
-	SPI_commit();
-	SPI_start_transaction();
+	if (resumed->path == NULL || strcmp(resumed->path, path) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("run " INT64_FORMAT " of batch \"%s\" was begun on another path",
+						resumed->run_id, resumed->batch_id),
+				 errdetail("Its ledger row names \"%s\"; this call names \"%s\".",
+						   resumed->path ? resumed->path : "", path),
+				 errhint("Resume the run with the path it was begun with, or load the file under a new batch id.")));
 }
 
 /*
@@ -92,6 +100,7 @@ LoadSegment(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 
 	/* The contract cache may have been reset at the last commit */
 	state->contract = ContractLookup(run->contract_ref);
+	IngestProgressStart(state);
 	state->reader = LineReaderOpen(run->path, omni_max_line_bytes);
 	LineReaderSeek(state->reader, run->checkpoint_offset, run->checkpoint_line + 1);
 
@@ -106,14 +115,19 @@ LoadSegment(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 	run->checkpoint_line = state->reader->next_number - 1;
 	LineReaderClose(state->reader);
 	state->reader = NULL;
+	pgstat_progress_end_command();
 	MemoryContextSwitchTo(old);
 
 	return run->total - total_before == commit_every;
 }
 
-/* Load the batch in segments, or resume it, or answer that it is loaded */
-static void
-ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt)
+/*
+ * Load the batch in segments, or resume it, or answer that it is loaded.
+ * Returns the nest level of the search_path pin in force at the end.
+ */
+static int
+ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt,
+			  int nestlevel)
 {
 	RunRecord  *run = state->run;
 	RunRecord  *loaded;
@@ -140,7 +154,7 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 		ereport(NOTICE,
 				(errmsg("batch \"%s\" is already loaded (run " INT64_FORMAT ")",
 						run->batch_id, loaded->run_id)));
-		return;
+		return nestlevel;
 	}
 
 	MemoryContextSwitchTo(run_cxt);
@@ -148,6 +162,7 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 	run->status = RUN_RUNNING;
 	if (resumed != NULL)
 	{
+		CheckResumedPath(resumed, run->path);
 		run = resumed;
 		state->run = run;
 		run->row_limit = -1;
@@ -171,17 +186,14 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 		run->error_message = NULL;
 		run->error_sqlstate = NULL;
 		LedgerUpdate(run, false);
-		pgstat_progress_start_command(PROGRESS_COMMAND_COPY, state->contract->bronze_table);
-		pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, run->file_size);
 		more = LoadSegment(state, commit_every, run_cxt);
-		pgstat_progress_end_command();
 		if (!more)
 		{
 			run->status = RUN_LOADED;
 			run->finished_at = GetCurrentTimestamp();
 		}
 		LedgerUpdate(run, false);
-		CommitSegment();
+		nestlevel = OmniSpiCommit();
 		MemoryContextSwitchTo(run_cxt);
 	} while (more);
 
@@ -191,6 +203,7 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 					run->batch_id, run->total, run->valid, run->invalid,
 					run->inserted, run->skipped),
 			 errdetail("Ledger run " INT64_FORMAT ".", run->run_id)));
+	return nestlevel;
 }
 
 /*
@@ -207,6 +220,7 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 	RunRecord  *run;
 	int64		commit_every;
 	LOCKTAG    *batch_lock;
+	int			nestlevel;
 	volatile bool locked = false;
 
 	if (call == NULL || !IsA(call, CallContext) || call->atomic)
@@ -237,11 +251,11 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 											   ALLOCSET_DEFAULT_SIZES);
 
 		SPI_connect_ext(SPI_OPT_NONATOMIC);
-		OmniPinSearchPath();
+		nestlevel = OmniPinSearchPath();
 		OmniLockBatchForSession(run->batch_id, batch_lock);
 		locked = true;
 
-		ResumableLoad(&state, commit_every, run_cxt);
+		nestlevel = ResumableLoad(&state, commit_every, run_cxt, nestlevel);
 	}
 	PG_CATCH();
 	{
@@ -255,6 +269,7 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 	PG_END_TRY();
 	OmniUnlockBatchForSession(batch_lock);
 
+	OmniRestoreSearchPath(nestlevel);
 	SPI_finish();
 	MemoryContextSwitchTo(TopTransactionContext);
 	MemoryContextDelete(run_cxt);
