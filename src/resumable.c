@@ -15,26 +15,38 @@
  *
  * The file is identified by its SHA-256, computed before loading (one
  * extra read, hashing only), so that a run is only ever resumed on the
- * very same bytes, and only under the path of the call.  Runs of one batch
- * id are serialized by the batch lock (lock.c), held for the session across
- * the commits.  Every commit goes through OmniSpiCommit, which pins
- * search_path again for the next segment.
+ * very same bytes, and only under the path of the call.  The same read
+ * keeps a FileDigest (reader.h): identity, size, modification time and a
+ * SHA-256 per 1 MiB block.  Each segment opens the file again; its reader
+ * checks that it opened that file and verifies every block it reads before
+ * using a line of it, and before the segment commits, the path must still
+ * name the same file with the same size and modification time.  So a
+ * committed segment was parsed only from bytes equal (up to a SHA-256
+ * collision) to those of the file whose SHA-256 the ledger records.  When
+ * the file has changed, the segment's writes are rolled back and the run
+ * ends "failed", the message naming the change; the segments committed
+ * before stay, as for any interruption of a resumable run, and the run can
+ * be resumed once the same bytes are back under the same path.  Other errors
+ * leave the row "running" at its last checkpoint (it is marked "interrupted"
+ * by the next call), to be resumed.
+ *
+ * Runs of one batch id are serialized by the batch lock (lock.c), held for
+ * the session across the commits.  Every commit goes through OmniSpiCommit,
+ * which pins search_path again for the next segment.
  */
 #include "postgres.h"
 
 #include "access/transam.h"
 #include "access/xact.h"
-#include "catalog/pg_type.h"
-#include "commands/progress.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "storage/lock.h"
 #include "utils/backend_progress.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "ingest.h"
@@ -42,21 +54,11 @@
 #include "omni_ingest.h"
 #include "spi_util.h"
 
-/* SHA-256 and size of the whole file */
-static char *
-WholeFileSha256(const char *path, int64 *size)
-{
-	LineReader *reader = LineReaderOpen(path, 1024);
-	char	   *sha;
-
-	LineReaderSkipToEnd(reader);
-	sha = LineReaderFinishSha256(reader);
-	*size = reader->bytes_read;
-	LineReaderClose(reader);
-	return sha;
-}
-
-/* The run of this batch to continue, if any: unfinished, same bytes */
+/*
+ * The run of this batch to continue, if any: unfinished (interrupted, or
+ * failed because its file changed, the only way a resumable run fails),
+ * with a checkpoint, on the same bytes
+ */
 static RunRecord *
 FindResumable(RunRecord *run)
 {
@@ -64,7 +66,8 @@ FindResumable(RunRecord *run)
 
 	if (latest == NULL || latest->checkpoint_line == 0 ||
 		(strcmp(latest->status, RUN_RUNNING) != 0 &&
-		 strcmp(latest->status, RUN_INTERRUPTED) != 0) ||
+		 strcmp(latest->status, RUN_INTERRUPTED) != 0 &&
+		 strcmp(latest->status, RUN_FAILED) != 0) ||
 		latest->file_sha256 == NULL ||
 		strcmp(latest->file_sha256, run->file_sha256) != 0 ||
 		strcmp(latest->contract_ref, run->contract_ref) != 0 ||
@@ -88,11 +91,13 @@ CheckResumedPath(RunRecord *resumed, const char *path)
 }
 
 /*
- * Load one segment: up to commit_every non-blank lines from the checkpoint.
- * Returns false when the file is exhausted.
+ * Load one segment: up to commit_every non-blank lines from the checkpoint,
+ * read from the file the digest describes.  Returns false when the file is
+ * exhausted.
  */
 static bool
-LoadSegment(IngestState *state, int64 commit_every, MemoryContext run_cxt)
+LoadSegment(IngestState *state, FileDigest *digest, int64 commit_every,
+			MemoryContext run_cxt)
 {
 	RunRecord  *run = state->run;
 	int64		total_before = run->total;
@@ -102,6 +107,7 @@ LoadSegment(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 	state->contract = ContractLookup(run->contract_ref);
 	IngestProgressStart(state);
 	state->reader = LineReaderOpen(run->path, omni_max_line_bytes);
+	LineReaderVerify(state->reader, digest);
 	LineReaderSeek(state->reader, run->checkpoint_offset, run->checkpoint_line + 1);
 
 	run->row_limit = run->total + commit_every;
@@ -116,9 +122,86 @@ LoadSegment(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 	LineReaderClose(state->reader);
 	state->reader = NULL;
 	pgstat_progress_end_command();
+
+	/* What is about to be committed was read from the file the run began on */
+	FileDigestCheckPath(digest, run->path);
 	MemoryContextSwitchTo(old);
 
 	return run->total - total_before == commit_every;
+}
+
+/*
+ * Load one segment in a subtransaction.  Returns NULL on success; on
+ * failure the segment's writes are rolled back and the error is returned.
+ */
+static ErrorData *
+SegmentInSubtransaction(IngestState *state, FileDigest *digest,
+						int64 commit_every, MemoryContext run_cxt, bool *more)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+
+	PG_TRY();
+	{
+		*more = LoadSegment(state, digest, commit_every, run_cxt);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(run_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+
+		/* The subtransaction closed the file and freed the hash contexts */
+		state->reader = NULL;
+		state->writer = NULL;
+		pgstat_progress_end_command();
+	}
+	PG_END_TRY();
+	return edata;
+}
+
+/*
+ * End a run whose file changed: the ledger row goes back to the last
+ * checkpoint (what the committed segments wrote, which stays) and says
+ * "failed" with the change; that is committed, then the error raised.
+ */
+static void
+FailChangedFile(IngestState *state, RunRecord *checkpoint, ErrorData *edata)
+{
+	RunRecord  *run = state->run;
+
+	*run = *checkpoint;
+	run->status = RUN_FAILED;
+	run->errors = 1;
+	run->error_sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
+	run->error_message = edata->message;
+	run->finished_at = GetCurrentTimestamp();
+	LedgerUpdate(run, false);
+	(void) OmniSpiCommit();
+
+	if (run->checkpoint_line == 0)
+	{
+		edata->detail = psprintf("Nothing of the batch was committed; ledger run " INT64_FORMAT " records the failure.",
+								 run->run_id);
+		edata->hint = pstrdup("Load a file only once it is complete, and leave it in place until its load has ended.");
+	}
+	else
+	{
+		edata->detail = psprintf("The lines up to line " INT64_FORMAT " were committed before and stay loaded; ledger run " INT64_FORMAT " records the failure.",
+								 run->checkpoint_line, run->run_id);
+		edata->hint = pstrdup("Put the file back as it was and call again to resume the run, or load the new file under a new batch id.");
+	}
+	ReThrowError(edata);
 }
 
 /*
@@ -132,13 +215,15 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt,
 	RunRecord  *run = state->run;
 	RunRecord  *loaded;
 	RunRecord  *resumed;
-	int64		size;
+	RunRecord	checkpoint;
+	FileDigest *digest;
 	bool		more;
 
 	LedgerSweepInterrupted();
 	MemoryContextSwitchTo(run_cxt);
-	run->file_sha256 = WholeFileSha256(run->path, &size);
-	run->file_size = size;
+	digest = FileDigestCompute(run->path);
+	run->file_sha256 = digest->sha256;
+	run->file_size = digest->size;
 
 	loaded = LedgerFindLoaded(run->batch_id);
 	if (loaded != NULL)
@@ -166,13 +251,15 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt,
 		run = resumed;
 		state->run = run;
 		run->row_limit = -1;
+		run->errors = 0;
+		run->finished_at = 0;
 		ereport(NOTICE,
 				(errmsg("resuming run " INT64_FORMAT " of batch \"%s\" after line " INT64_FORMAT,
 						run->run_id, run->batch_id, run->checkpoint_line)));
 	}
 	else
 		LedgerInsert(run);
-	run->status = RUN_RUNNING;	/* also for a resumed, "interrupted" run */
+	run->status = RUN_RUNNING;	/* also for a resumed "interrupted" or "failed" run */
 	MemoryContextSwitchTo(run_cxt);
 
 	/*
@@ -181,12 +268,23 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt,
 	 */
 	do
 	{
+		ErrorData  *edata;
+
 		run->xid = psprintf(UINT64_FORMAT,
 							U64FromFullTransactionId(GetTopFullTransactionId()));
 		run->error_message = NULL;
 		run->error_sqlstate = NULL;
 		LedgerUpdate(run, false);
-		more = LoadSegment(state, commit_every, run_cxt);
+		checkpoint = *run;
+
+		edata = SegmentInSubtransaction(state, digest, commit_every, run_cxt, &more);
+		if (edata != NULL)
+		{
+			/* Other errors leave the run to be resumed, as an interruption */
+			if (!digest->changed)
+				ReThrowError(edata);
+			FailChangedFile(state, &checkpoint, edata);
+		}
 		if (!more)
 		{
 			run->status = RUN_LOADED;
