@@ -13,6 +13,7 @@ OBJS = \
 	src/autonomous.o \
 	src/fingerprint.o \
 	src/ledger.o \
+	src/lock.o \
 	src/writer.o \
 	src/ingest.o \
 	src/reconcile.o \

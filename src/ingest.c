@@ -33,6 +33,7 @@
 #include "contract.h"
 #include "ingest.h"
 #include "ledger.h"
+#include "lock.h"
 #include "omni_ingest.h"
 #include "owner.h"
 #include "parse.h"
@@ -310,6 +311,19 @@ IngestAddWriterCounts(RunRecord *run, Writer *writer)
 	run->silver_superseded += writer->counts.silver_superseded;
 }
 
+/*
+ * Start reporting the run in pg_stat_progress_copy, as COPY FROM a file
+ * does: command, type, the Bronze table and the file's size
+ */
+void
+IngestProgressStart(IngestState *state)
+{
+	pgstat_progress_start_command(PROGRESS_COMMAND_COPY, state->contract->bronze_table);
+	pgstat_progress_update_param(PROGRESS_COPY_COMMAND, PROGRESS_COPY_COMMAND_FROM);
+	pgstat_progress_update_param(PROGRESS_COPY_TYPE, PROGRESS_COPY_TYPE_FILE);
+	pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, state->run->file_size);
+}
+
 /* The summary row returned to the caller */
 Datum
 IngestSummaryRow(FunctionCallInfo fcinfo, RunRecord *run)
@@ -429,7 +443,7 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 	LedgerSweepInterrupted();
 	if (!run->dry_run)
 	{
-		LedgerLockBatch(run->batch_id, state.contract->silver_table);
+		OmniLockBatch(run->batch_id, state.contract->silver_table);
 		loaded = LedgerFindLoaded(run->batch_id);
 	}
 
@@ -447,11 +461,7 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 
 		LedgerBegin(run);
 
-		pgstat_progress_start_command(PROGRESS_COMMAND_COPY,
-									  state.contract->bronze_table);
-		pgstat_progress_update_param(PROGRESS_COPY_COMMAND, PROGRESS_COPY_COMMAND_FROM);
-		pgstat_progress_update_param(PROGRESS_COPY_TYPE, PROGRESS_COPY_TYPE_FILE);
-		pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, run->file_size);
+		IngestProgressStart(&state);
 
 		edata = IngestInSubtransaction(&state);
 		pgstat_progress_end_command();

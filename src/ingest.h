@@ -26,6 +26,7 @@ typedef struct IngestState
 } IngestState;
 
 extern void IngestPrepare(IngestState *state, RunRecord *run);
+extern void IngestProgressStart(IngestState *state);
 extern void IngestLines(IngestState *state);
 extern void IngestAddWriterCounts(RunRecord *run, Writer *writer);
 extern void CheckRerun(RunRecord *loaded, RunRecord *run, LineReader *reader);

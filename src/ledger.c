@@ -3,9 +3,9 @@
  *		The batch ledger: one row per run of omni_ingest_jsonl.
  *
  * A batch id names one load.  Runs of the same batch id are serialized by
- * a transaction-level advisory lock, so a second session asking for a batch
- * that is being loaded waits, then sees the first run's outcome and
- * becomes a no-op (or is refused, if its file differs).  Every call leaves
+ * the batch lock (lock.c), so a second session asking for a batch that is
+ * being loaded waits, then sees the first run's outcome and becomes a no-op
+ * (or is refused, if its file differs).  Every call leaves
  * a row: loaded, already_loaded, dry_run or failed.  All functions here
  * expect the caller to be connected to SPI with search_path pinned.
  */
@@ -21,13 +21,9 @@
 
 #include "autonomous.h"
 #include "ledger.h"
-#include "writer.h"
 #include "omni_ingest.h"
 #include "owner.h"
 #include "spi_util.h"
-
-/* Advisory lock class of batch ids: "omni" in ASCII */
-#define LEDGER_LOCK_CLASS 0x6f6d6e69
 
 #define LEDGER_COLUMNS \
 	"run_id, batch_id, contract_ref, contract_version, path, file_sha256," \
@@ -45,39 +41,6 @@
 	" $15::int8, $16::int8, $17::int8, $18::int8, $19::int8, $20::int8," \
 	" $21::int8, $22::int8, $23::text, $24::text, $25::int8," \
 	" $26::timestamptz, $27::timestamptz, $28::name, $29::xid8, $30::int8, $31::int8"
-
-/*
- * Serialize runs of one batch id until the end of the transaction.
- *
- * A transaction that has already written this target (it holds the write
- * lock from an earlier load) must not wait for a batch another session is
- * loading: that session may be waiting for the write lock, and the two
- * would deadlock.  It is refused at once instead, with the reason.
- */
-void
-LedgerLockBatch(const char *batch_id, Oid target)
-{
-	Oid			types[2] = {INT4OID, TEXTOID};
-	Datum		values[2];
-	bool		isnull;
-
-	values[0] = Int32GetDatum(LEDGER_LOCK_CLASS);
-	values[1] = CStringGetTextDatum(batch_id);
-	if (!OidIsValid(target) || !WriterHoldsTargetLock(target))
-	{
-		OmniSpiExec("SELECT pg_catalog.pg_advisory_xact_lock($1, pg_catalog.hashtext($2))",
-					2, types, values, NULL, false, SPI_OK_SELECT);
-		return;
-	}
-	OmniSpiExec("SELECT pg_catalog.pg_try_advisory_xact_lock($1, pg_catalog.hashtext($2))",
-				2, types, values, NULL, false, SPI_OK_SELECT);
-	if (!DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)))
-		ereport(ERROR,
-				(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
-				 errmsg("batch \"%s\" is being loaded by another session", batch_id),
-				 errdetail("This transaction has already loaded another batch into the same tables; waiting here could deadlock with that session."),
-				 errhint("Load one batch per transaction, or run this one again once the other load has ended.")));
-}
 
 /* Column i (1-based) of the current result row as int8, 0 when null */
 static int64

@@ -56,7 +56,6 @@ typedef struct RunRecord
 	int64		checkpoint_line;	/* ... and this line (0: no checkpoint) */
 } RunRecord;
 
-extern void LedgerLockBatch(const char *batch_id, Oid target);
 extern RunRecord *LedgerFindLoaded(const char *batch_id);
 extern void LedgerBegin(RunRecord *run);
 extern void LedgerSweepInterrupted(void);

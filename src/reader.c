@@ -12,6 +12,17 @@
  *
  * The reader also hashes every byte it reads, so the file's SHA-256 comes
  * with the single pass over it.  It knows nothing of JSON.
+ *
+ * A run that reads one file in several passes (the resumable procedure
+ * opens it again for every segment) takes a FileDigest first: the file's
+ * identity (device, inode), size and modification time, and the SHA-256 of
+ * each 1 MiB block, from the same read that gives the whole file's SHA-256.
+ * A reader given that digest checks on opening that the file it opened is
+ * the one described, reads whole blocks at block boundaries, and checks each
+ * block against its digest before handing out a line of it.  So every line
+ * it hands out comes from bytes equal (up to a SHA-256 collision) to those
+ * the whole-file SHA-256 was computed over, whatever happens to the file in
+ * between; FileDigestCheckPath adds that the path still names that file.
  */
 #include "postgres.h"
 
@@ -28,11 +39,13 @@
 #include "omni_ingest.h"
 #include "reader.h"
 
-#define READ_BUFFER_SIZE (1024 * 1024)
-
 static const char utf8_bom[] = "\xEF\xBB\xBF";
 
 static void CheckAllowedDirectory(const char *path);
+static void ReaderVerifyBlock(LineReader *reader, size_t n);
+static bool ReaderFill(LineReader *reader);
+static void FileChanged(FileDigest *digest, const char *path,
+						const char *what) pg_attribute_noreturn();
 
 /* Refuse to read server files for roles that could not COPY FROM them */
 void
@@ -98,9 +111,9 @@ CheckAllowedDirectory(const char *path)
 			 errhint("Move the file into an allowed directory, or ask a superuser to allow its directory.")));
 }
 
-/* Open a file for reading, with COPY-like errors */
+/* Open a file for reading, with COPY-like errors; *st as fstat says */
 static FILE *
-OpenServerFile(const char *path, int64 *size)
+OpenServerFile(const char *path, struct stat *st_out)
 {
 	FILE	   *file;
 	struct stat st;
@@ -130,11 +143,10 @@ OpenServerFile(const char *path, int64 *size)
 				 errhint("Check that the database server's operating system user may read the file.")));
 	}
 
-	if (fstat(fileno(file), &st) != 0)
+	if (fstat(fileno(file), st_out) != 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not stat file \"%s\": %m", path)));
-	*size = (int64) st.st_size;
 	return file;
 }
 
@@ -143,11 +155,13 @@ LineReader *
 LineReaderOpen(const char *path, int max_line_bytes)
 {
 	LineReader *reader = palloc0(sizeof(LineReader));
+	struct stat st;
 
 	reader->path = pstrdup(path);
-	reader->file = OpenServerFile(path, &reader->file_size);
+	reader->file = OpenServerFile(path, &st);
+	reader->file_size = (int64) st.st_size;
 	reader->max_line_bytes = max_line_bytes;
-	reader->buf = palloc(READ_BUFFER_SIZE);
+	reader->buf = palloc(READER_BLOCK_SIZE);
 	reader->next_number = 1;
 	initStringInfo(&reader->carry);
 
@@ -158,21 +172,36 @@ LineReaderOpen(const char *path, int max_line_bytes)
 
 /*
  * Continue reading at a line boundary reached before (a resumed run).  The
- * running SHA-256 then covers only what follows.
+ * reader starts at the boundary of the block holding offset, so that it
+ * reads (and can verify) whole blocks.  It keeps no SHA-256 of the file.
  */
 void
 LineReaderSeek(LineReader *reader, int64 offset, int64 next_number)
 {
-	if (fseeko(reader->file, (off_t) offset, SEEK_SET) != 0)
+	int64		block_start = offset - offset % READER_BLOCK_SIZE;
+
+	if (fseeko(reader->file, (off_t) block_start, SEEK_SET) != 0)
 		ereport(ERROR,
 				(errcode_for_file_access(),
 				 errmsg("could not seek to byte " INT64_FORMAT " of file \"%s\": %m",
-						offset, reader->path)));
+						block_start, reader->path)));
+	if (reader->sha)
+		pg_cryptohash_free(reader->sha);
+	reader->sha = NULL;
 	reader->buf_len = reader->buf_pos = 0;
 	reader->eof = false;
-	reader->next_offset = offset;
-	reader->bytes_read = offset;
+	reader->bytes_read = block_start;
 	reader->next_number = next_number;
+
+	/* Read the block and skip to offset in it */
+	if (offset > block_start &&
+		(!ReaderFill(reader) || reader->buf_len < (size_t) (offset - block_start)))
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("file \"%s\" ends before byte " INT64_FORMAT, reader->path, offset),
+				 errhint("Resume a run only on the file it was begun on.")));
+	reader->buf_pos = offset - block_start;
+	reader->next_offset = offset;
 }
 
 /* Refill the buffer; false at end of file */
@@ -184,8 +213,8 @@ ReaderFill(LineReader *reader)
 	if (reader->eof)
 		return false;
 
-	n = fread(reader->buf, 1, READ_BUFFER_SIZE, reader->file);
-	if (n < READ_BUFFER_SIZE)
+	n = fread(reader->buf, 1, READER_BLOCK_SIZE, reader->file);
+	if (n < READER_BLOCK_SIZE)
 	{
 		if (ferror(reader->file))
 			ereport(ERROR,
@@ -194,7 +223,10 @@ ReaderFill(LineReader *reader)
 		reader->eof = true;
 	}
 
-	Sha256Add(reader->sha, reader->buf, n);
+	if (reader->verify)
+		ReaderVerifyBlock(reader, n);
+	if (reader->sha)
+		Sha256Add(reader->sha, reader->buf, n);
 
 	/* Skip a byte order mark at the very start of the file */
 	if (reader->bytes_read == 0 && n >= 3 && memcmp(reader->buf, utf8_bom, 3) == 0)
@@ -294,8 +326,11 @@ LineReaderNext(LineReader *reader, ReaderLine *line)
 char *
 LineReaderFinishSha256(LineReader *reader)
 {
-	char	   *hex = Sha256FinishHex(reader->sha);
+	char	   *hex;
 
+	if (reader->sha == NULL)
+		elog(ERROR, "reader of \"%s\" has no SHA-256 of the file", reader->path);
+	hex = Sha256FinishHex(reader->sha);
 	reader->sha = NULL;
 	return hex;
 }
@@ -339,4 +374,182 @@ LineIsBlank(const char *data, int len)
 			return false;
 	}
 	return true;
+}
+
+/*
+ * Say that the file a digest describes has changed, and how; marks the
+ * digest, so that a caller catching the error can tell it from others.
+ */
+static void
+FileChanged(FileDigest *digest, const char *path, const char *what)
+{
+	digest->changed = true;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("file \"%s\" changed after the run began: %s", path, what),
+			 errhint("Load a file only once it is complete, and leave it in place until its load has ended.")));
+}
+
+/* Raise unless st shows the file a digest describes, same size and time */
+static void
+FileCheckStat(FileDigest *digest, const char *path, const struct stat *st)
+{
+	if (st->st_dev != digest->dev || st->st_ino != digest->ino)
+		FileChanged(digest, path, "another file was put in its place");
+	if ((int64) st->st_size < digest->size)
+		FileChanged(digest, path,
+					psprintf("it shrank from " INT64_FORMAT " to " INT64_FORMAT " bytes",
+							 digest->size, (int64) st->st_size));
+	if ((int64) st->st_size > digest->size)
+		FileChanged(digest, path,
+					psprintf("it grew from " INT64_FORMAT " to " INT64_FORMAT " bytes",
+							 digest->size, (int64) st->st_size));
+	if (st->st_mtim.tv_sec != digest->mtime.tv_sec ||
+		st->st_mtim.tv_nsec != digest->mtime.tv_nsec)
+		FileChanged(digest, path, "its modification time changed");
+}
+
+/* SHA-256 of one block */
+static void
+BlockSha256(const char *data, size_t len, uint8 *digest)
+{
+	pg_cryptohash_ctx *ctx = Sha256Begin();
+
+	Sha256Add(ctx, data, len);
+	if (pg_cryptohash_final(ctx, digest, PG_SHA256_DIGEST_LENGTH) < 0)
+		elog(ERROR, "could not finalize SHA-256 context");
+	pg_cryptohash_free(ctx);
+}
+
+/*
+ * Check the block just read (n bytes at bytes_read) against the digest:
+ * its length, then its SHA-256.
+ */
+static void
+ReaderVerifyBlock(LineReader *reader, size_t n)
+{
+	FileDigest *d = reader->verify;
+	int64		start = reader->bytes_read;
+	int64		index = start / READER_BLOCK_SIZE;
+	int64		expected = index < d->nblocks ? Min(READER_BLOCK_SIZE, d->size - start) : 0;
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	Assert(start % READER_BLOCK_SIZE == 0);
+	if ((int64) n != expected)
+	{
+		struct stat st;
+
+		if (fstat(fileno(reader->file), &st) == 0)
+			FileCheckStat(d, reader->path, &st);
+		FileChanged(d, reader->path,
+					psprintf("its block at byte " INT64_FORMAT " has " INT64_FORMAT " bytes, not " INT64_FORMAT,
+							 start, (int64) n, expected));
+	}
+	if (n == 0)
+		return;
+	BlockSha256(reader->buf, n, digest);
+	if (memcmp(digest, d->blocks + index * PG_SHA256_DIGEST_LENGTH, sizeof(digest)) != 0)
+		FileChanged(d, reader->path,
+					psprintf("bytes " INT64_FORMAT " to " INT64_FORMAT " differ from those it had (SHA-256)",
+							 start, start + (int64) n - 1));
+}
+
+/*
+ * Read a whole file once: its identity, size and modification time, and
+ * the SHA-256 of every block and of the whole.  A file that changes while
+ * it is read is refused.
+ */
+FileDigest *
+FileDigestCompute(const char *path)
+{
+	FileDigest *d = palloc0(sizeof(FileDigest));
+	struct stat st;
+	struct stat after;
+	FILE	   *file = OpenServerFile(path, &st);
+	char	   *buf = palloc(READER_BLOCK_SIZE);
+	pg_cryptohash_ctx *whole = Sha256Begin();
+	int64		capacity = (int64) st.st_size / READER_BLOCK_SIZE + 1;
+	int64		bytes = 0;
+	size_t		n;
+
+	d->dev = st.st_dev;
+	d->ino = st.st_ino;
+	d->size = (int64) st.st_size;
+	d->mtime = st.st_mtim;
+	d->blocks = palloc(capacity * PG_SHA256_DIGEST_LENGTH);
+	while ((n = fread(buf, 1, READER_BLOCK_SIZE, file)) > 0)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (d->nblocks == capacity)
+		{
+			capacity *= 2;
+			d->blocks = repalloc(d->blocks, capacity * PG_SHA256_DIGEST_LENGTH);
+		}
+		Sha256Add(whole, buf, n);
+		BlockSha256(buf, n, d->blocks + d->nblocks * PG_SHA256_DIGEST_LENGTH);
+		d->nblocks++;
+		bytes += n;
+		if (n < READER_BLOCK_SIZE)
+			break;
+	}
+	if (ferror(file))
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not read file \"%s\": %m", path)));
+	if (fstat(fileno(file), &after) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat file \"%s\": %m", path)));
+	FreeFile(file);
+	pfree(buf);
+
+	if (bytes != d->size || (int64) after.st_size != d->size ||
+		after.st_mtim.tv_sec != d->mtime.tv_sec || after.st_mtim.tv_nsec != d->mtime.tv_nsec)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("file \"%s\" changed while it was read", path),
+				 errdetail("It had " INT64_FORMAT " bytes when opened, " INT64_FORMAT " were read and it has " INT64_FORMAT " now.",
+						   d->size, bytes, (int64) after.st_size),
+				 errhint("Load a file only once it is complete, for example by moving it into place.")));
+	d->sha256 = Sha256FinishHex(whole);
+	return d;
+}
+
+/*
+ * Check every block reader reads from now on against digest, and check now
+ * that the file it opened is the one digest describes.  Call before the
+ * first read (LineReaderSeek included).
+ */
+void
+LineReaderVerify(LineReader *reader, FileDigest *digest)
+{
+	struct stat st;
+
+	Assert(reader->bytes_read == 0);
+	if (fstat(fileno(reader->file), &st) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat file \"%s\": %m", reader->path)));
+	FileCheckStat(digest, reader->path, &st);
+	reader->verify = digest;
+}
+
+/*
+ * Raise unless path still names the file digest describes, with the same
+ * size and modification time (before committing what was read from it).
+ */
+void
+FileDigestCheckPath(FileDigest *digest, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+	{
+		if (errno == ENOENT)
+			FileChanged(digest, path, "it was removed or renamed");
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat file \"%s\": %m", path)));
+	}
+	FileCheckStat(digest, path, &st);
 }

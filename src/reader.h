@@ -7,8 +7,36 @@
 
 #include "postgres.h"
 
+#include <sys/stat.h>
+
 #include "common/cryptohash.h"
+#include "common/sha2.h"
 #include "lib/stringinfo.h"
+
+/*
+ * Bytes a reader asks the file for at a time, and the size of the blocks a
+ * FileDigest keeps a SHA-256 of: a reader that verifies reads whole blocks
+ * at block boundaries.
+ */
+#define READER_BLOCK_SIZE (1024 * 1024)
+
+/*
+ * What a file was when a run began: identity, size, modification time, and
+ * the SHA-256 of every READER_BLOCK_SIZE block and of the whole, all from one
+ * read.  A reader given a digest (LineReaderVerify) checks every block it
+ * reads against it and raises when the file is no longer the one described.
+ */
+typedef struct FileDigest
+{
+	dev_t		dev;
+	ino_t		ino;
+	int64		size;
+	struct timespec mtime;
+	int64		nblocks;
+	uint8	   *blocks;			/* nblocks digests of PG_SHA256_DIGEST_LENGTH */
+	char	   *sha256;			/* of the whole file, hex */
+	bool		changed;		/* set before an error that says it changed */
+} FileDigest;
 
 typedef struct LineReader
 {
@@ -24,7 +52,8 @@ typedef struct LineReader
 	int64		next_number;	/* number of the next line (1-based) */
 	int64		bytes_read;		/* bytes consumed from the file */
 	int64		file_size;		/* size at open time */
-	pg_cryptohash_ctx *sha;		/* SHA-256 of every byte read */
+	pg_cryptohash_ctx *sha;		/* SHA-256 of every byte read (none after a seek) */
+	FileDigest *verify;			/* check every block read against this */
 } LineReader;
 
 /* One line, without its line terminator (LF or CRLF) */
@@ -46,5 +75,9 @@ extern char *LineReaderFinishSha256(LineReader *reader);
 extern void LineReaderClose(LineReader *reader);
 extern void LineReaderSkipToEnd(LineReader *reader);
 extern bool LineIsBlank(const char *data, int len);
+
+extern FileDigest *FileDigestCompute(const char *path);
+extern void LineReaderVerify(LineReader *reader, FileDigest *digest);
+extern void FileDigestCheckPath(FileDigest *digest, const char *path);
 
 #endif							/* OMNI_READER_H */

@@ -24,6 +24,7 @@
 #include "contract.h"
 #include "ingest.h"
 #include "ledger.h"
+#include "lock.h"
 #include "omni_ingest.h"
 #include "owner.h"
 #include "spi_util.h"
@@ -109,7 +110,7 @@ omni_replay(PG_FUNCTION_ARGS)
 	SPI_connect();
 	save_nestlevel = OmniPinSearchPath();
 	OmniBecomeOwner(&owner);
-	LedgerLockBatch(run->batch_id, InvalidOid);
+	OmniLockBatch(run->batch_id, InvalidOid);
 	loaded = LedgerFindLoaded(run->batch_id);
 	if (loaded == NULL)
 		ereport(ERROR,

@@ -15,63 +15,50 @@
  *
  * The file is identified by its SHA-256, computed before loading (one
  * extra read, hashing only), so that a run is only ever resumed on the
- * very same bytes.  Runs of one batch id are serialized by a session-level
- * advisory lock held across the commits.
+ * very same bytes, and only under the path of the call.  The same read
+ * keeps a FileDigest (reader.h): identity, size, modification time and a
+ * SHA-256 per 1 MiB block.  Each segment opens the file again; its reader
+ * checks that it opened that file and verifies every block it reads before
+ * using a line of it, and before the segment commits, the path must still
+ * name the same file with the same size and modification time.  So a
+ * committed segment was parsed only from bytes equal (up to a SHA-256
+ * collision) to those of the file whose SHA-256 the ledger records.  When
+ * the file has changed, the segment's writes are rolled back and the run
+ * ends "failed", the message naming the change; the segments committed
+ * before stay, as for any interruption of a resumable run, and the run can
+ * be resumed once the same bytes are back under the same path.  Other errors
+ * leave the row "running" at its last checkpoint (it is marked "interrupted"
+ * by the next call), to be resumed.
+ *
+ * Runs of one batch id are serialized by the batch lock (lock.c), held for
+ * the session across the commits.  Every commit goes through OmniSpiCommit,
+ * which pins search_path again for the next segment.
  */
 #include "postgres.h"
 
 #include "access/transam.h"
 #include "access/xact.h"
-#include "catalog/pg_collation.h"
-#include "catalog/pg_type.h"
-#include "commands/progress.h"
 #include "executor/spi.h"
 #include "fmgr.h"
-#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
 #include "storage/lock.h"
 #include "utils/backend_progress.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "ingest.h"
+#include "lock.h"
 #include "omni_ingest.h"
 #include "spi_util.h"
 
-/* Advisory lock class of batch ids (the same as the ledger's) */
-#define RESUMABLE_LOCK_CLASS 0x6f6d6e69
-
 /*
- * The lock tag of a batch id: the one pg_advisory_xact_lock(class,
- * hashtext(batch_id)) takes in ledger.c, so a procedure run and a function
- * run of the same batch exclude each other.
+ * The run of this batch to continue, if any: unfinished (interrupted, or
+ * failed because its file changed, the only way a resumable run fails),
+ * with a checkpoint, on the same bytes
  */
-static void
-BatchLockTag(const char *batch_id, LOCKTAG *tag)
-{
-	int32		key = DatumGetInt32(DirectFunctionCall1Coll(hashtext, DEFAULT_COLLATION_OID,
-															CStringGetTextDatum(batch_id)));
-
-	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) RESUMABLE_LOCK_CLASS, (uint32) key, 2);
-}
-
-/* SHA-256 and size of the whole file */
-static char *
-WholeFileSha256(const char *path, int64 *size)
-{
-	LineReader *reader = LineReaderOpen(path, 1024);
-	char	   *sha;
-
-	LineReaderSkipToEnd(reader);
-	sha = LineReaderFinishSha256(reader);
-	*size = reader->bytes_read;
-	LineReaderClose(reader);
-	return sha;
-}
-
-/* The run of this batch to continue, if any: unfinished, same bytes */
 static RunRecord *
 FindResumable(RunRecord *run)
 {
@@ -79,7 +66,8 @@ FindResumable(RunRecord *run)
 
 	if (latest == NULL || latest->checkpoint_line == 0 ||
 		(strcmp(latest->status, RUN_RUNNING) != 0 &&
-		 strcmp(latest->status, RUN_INTERRUPTED) != 0) ||
+		 strcmp(latest->status, RUN_INTERRUPTED) != 0 &&
+		 strcmp(latest->status, RUN_FAILED) != 0) ||
 		latest->file_sha256 == NULL ||
 		strcmp(latest->file_sha256, run->file_sha256) != 0 ||
 		strcmp(latest->contract_ref, run->contract_ref) != 0 ||
@@ -88,20 +76,28 @@ FindResumable(RunRecord *run)
 	return latest;
 }
 
-/* Commit what the segment wrote and start the next transaction */
+/* A resumed run reads the file of the call: refuse a row naming another */
 static void
-CommitSegment(void)
+CheckResumedPath(RunRecord *resumed, const char *path)
 {
-	SPI_commit();
-	SPI_start_transaction();
+	if (resumed->path == NULL || strcmp(resumed->path, path) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("run " INT64_FORMAT " of batch \"%s\" was begun on another path",
+						resumed->run_id, resumed->batch_id),
+				 errdetail("Its ledger row names \"%s\"; this call names \"%s\".",
+						   resumed->path ? resumed->path : "", path),
+				 errhint("Resume the run with the path it was begun with, or load the file under a new batch id.")));
 }
 
 /*
- * Load one segment: up to commit_every non-blank lines from the checkpoint.
- * Returns false when the file is exhausted.
+ * Load one segment: up to commit_every non-blank lines from the checkpoint,
+ * read from the file the digest describes.  Returns false when the file is
+ * exhausted.
  */
 static bool
-LoadSegment(IngestState *state, int64 commit_every, MemoryContext run_cxt)
+LoadSegment(IngestState *state, FileDigest *digest, int64 commit_every,
+			MemoryContext run_cxt)
 {
 	RunRecord  *run = state->run;
 	int64		total_before = run->total;
@@ -109,7 +105,9 @@ LoadSegment(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 
 	/* The contract cache may have been reset at the last commit */
 	state->contract = ContractPin(run->contract_ref, 0, false);
+	IngestProgressStart(state);
 	state->reader = LineReaderOpen(run->path, omni_max_line_bytes);
+	LineReaderVerify(state->reader, digest);
 	LineReaderSeek(state->reader, run->checkpoint_offset, run->checkpoint_line + 1);
 
 	run->row_limit = run->total + commit_every;
@@ -123,25 +121,109 @@ LoadSegment(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 	run->checkpoint_line = state->reader->next_number - 1;
 	LineReaderClose(state->reader);
 	state->reader = NULL;
+	pgstat_progress_end_command();
+
+	/* What is about to be committed was read from the file the run began on */
+	FileDigestCheckPath(digest, run->path);
 	MemoryContextSwitchTo(old);
 
 	return run->total - total_before == commit_every;
 }
 
-/* Load the batch in segments, or resume it, or answer that it is loaded */
+/*
+ * Load one segment in a subtransaction.  Returns NULL on success; on
+ * failure the segment's writes are rolled back and the error is returned.
+ */
+static ErrorData *
+SegmentInSubtransaction(IngestState *state, FileDigest *digest,
+						int64 commit_every, MemoryContext run_cxt, bool *more)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	ErrorData  *volatile edata = NULL;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+
+	PG_TRY();
+	{
+		*more = LoadSegment(state, digest, commit_every, run_cxt);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+	}
+	PG_CATCH();
+	{
+		MemoryContextSwitchTo(run_cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+
+		/* The subtransaction closed the file and freed the hash contexts */
+		state->reader = NULL;
+		state->writer = NULL;
+		pgstat_progress_end_command();
+	}
+	PG_END_TRY();
+	return edata;
+}
+
+/*
+ * End a run whose file changed: the ledger row goes back to the last
+ * checkpoint (what the committed segments wrote, which stays) and says
+ * "failed" with the change; that is committed, then the error raised.
+ */
 static void
-ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt)
+FailChangedFile(IngestState *state, RunRecord *checkpoint, ErrorData *edata)
+{
+	RunRecord  *run = state->run;
+
+	*run = *checkpoint;
+	run->status = RUN_FAILED;
+	run->errors = 1;
+	run->error_sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
+	run->error_message = edata->message;
+	run->finished_at = GetCurrentTimestamp();
+	LedgerUpdate(run, false);
+	(void) OmniSpiCommit();
+
+	if (run->checkpoint_line == 0)
+	{
+		edata->detail = psprintf("Nothing of the batch was committed; ledger run " INT64_FORMAT " records the failure.",
+								 run->run_id);
+		edata->hint = pstrdup("Load a file only once it is complete, and leave it in place until its load has ended.");
+	}
+	else
+	{
+		edata->detail = psprintf("The lines up to line " INT64_FORMAT " were committed before and stay loaded; ledger run " INT64_FORMAT " records the failure.",
+								 run->checkpoint_line, run->run_id);
+		edata->hint = pstrdup("Put the file back as it was and call again to resume the run, or load the new file under a new batch id.");
+	}
+	ReThrowError(edata);
+}
+
+/*
+ * Load the batch in segments, or resume it, or answer that it is loaded.
+ * Returns the nest level of the search_path pin in force at the end.
+ */
+static int
+ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt,
+			  int nestlevel)
 {
 	RunRecord  *run = state->run;
 	RunRecord  *loaded;
 	RunRecord  *resumed;
-	int64		size;
+	RunRecord	checkpoint;
+	FileDigest *digest;
 	bool		more;
 
 	LedgerSweepInterrupted();
 	MemoryContextSwitchTo(run_cxt);
-	run->file_sha256 = WholeFileSha256(run->path, &size);
-	run->file_size = size;
+	digest = FileDigestCompute(run->path);
+	run->file_sha256 = digest->sha256;
+	run->file_size = digest->size;
 
 	loaded = LedgerFindLoaded(run->batch_id);
 	if (loaded != NULL)
@@ -157,7 +239,7 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 		ereport(NOTICE,
 				(errmsg("batch \"%s\" is already loaded (run " INT64_FORMAT ")",
 						run->batch_id, loaded->run_id)));
-		return;
+		return nestlevel;
 	}
 
 	MemoryContextSwitchTo(run_cxt);
@@ -165,16 +247,19 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 	run->status = RUN_RUNNING;
 	if (resumed != NULL)
 	{
+		CheckResumedPath(resumed, run->path);
 		run = resumed;
 		state->run = run;
 		run->row_limit = -1;
+		run->errors = 0;
+		run->finished_at = 0;
 		ereport(NOTICE,
 				(errmsg("resuming run " INT64_FORMAT " of batch \"%s\" after line " INT64_FORMAT,
 						run->run_id, run->batch_id, run->checkpoint_line)));
 	}
 	else
 		LedgerInsert(run);
-	run->status = RUN_RUNNING;	/* also for a resumed, "interrupted" run */
+	run->status = RUN_RUNNING;	/* also for a resumed "interrupted" or "failed" run */
 	MemoryContextSwitchTo(run_cxt);
 
 	/*
@@ -183,22 +268,30 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 	 */
 	do
 	{
+		ErrorData  *edata;
+
 		run->xid = psprintf(UINT64_FORMAT,
 							U64FromFullTransactionId(GetTopFullTransactionId()));
 		run->error_message = NULL;
 		run->error_sqlstate = NULL;
 		LedgerUpdate(run, false);
-		pgstat_progress_start_command(PROGRESS_COMMAND_COPY, state->contract->bronze_table);
-		pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, run->file_size);
-		more = LoadSegment(state, commit_every, run_cxt);
-		pgstat_progress_end_command();
+		checkpoint = *run;
+
+		edata = SegmentInSubtransaction(state, digest, commit_every, run_cxt, &more);
+		if (edata != NULL)
+		{
+			/* Other errors leave the run to be resumed, as an interruption */
+			if (!digest->changed)
+				ReThrowError(edata);
+			FailChangedFile(state, &checkpoint, edata);
+		}
 		if (!more)
 		{
 			run->status = RUN_LOADED;
 			run->finished_at = GetCurrentTimestamp();
 		}
 		LedgerUpdate(run, false);
-		CommitSegment();
+		nestlevel = OmniSpiCommit();
 		MemoryContextSwitchTo(run_cxt);
 	} while (more);
 
@@ -208,6 +301,7 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt)
 					run->batch_id, run->total, run->valid, run->invalid,
 					run->inserted, run->skipped),
 			 errdetail("Ledger run " INT64_FORMAT ".", run->run_id)));
+	return nestlevel;
 }
 
 /*
@@ -223,7 +317,8 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 	IngestState state;
 	RunRecord  *run;
 	int64		commit_every;
-	LOCKTAG		batch_lock;
+	LOCKTAG    *batch_lock;
+	int			nestlevel;
 	volatile bool locked = false;
 
 	if (call == NULL || !IsA(call, CallContext) || call->atomic)
@@ -234,6 +329,7 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 
 	run_cxt = AllocSetContextCreate(TopMemoryContext, "omni_ingest resumable run",
 									ALLOCSET_DEFAULT_SIZES);
+	batch_lock = MemoryContextAllocZero(run_cxt, sizeof(LOCKTAG));
 	PG_TRY();
 	{
 		MemoryContextSwitchTo(run_cxt);
@@ -253,25 +349,25 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 											   ALLOCSET_DEFAULT_SIZES);
 
 		SPI_connect_ext(SPI_OPT_NONATOMIC);
-		OmniPinSearchPath();
-		BatchLockTag(run->batch_id, &batch_lock);
-		(void) LockAcquire(&batch_lock, ExclusiveLock, true, false);
+		nestlevel = OmniPinSearchPath();
+		OmniLockBatchForSession(run->batch_id, batch_lock);
 		locked = true;
 
-		ResumableLoad(&state, commit_every, run_cxt);
+		nestlevel = ResumableLoad(&state, commit_every, run_cxt, nestlevel);
 	}
 	PG_CATCH();
 	{
 		/* A session lock outlives the transaction: release it */
 		if (locked)
-			LockRelease(&batch_lock, ExclusiveLock, true);
+			OmniUnlockBatchForSession(batch_lock);
 		MemoryContextSwitchTo(TopMemoryContext);
 		MemoryContextDelete(run_cxt);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
-	LockRelease(&batch_lock, ExclusiveLock, true);
+	OmniUnlockBatchForSession(batch_lock);
 
+	OmniRestoreSearchPath(nestlevel);
 	SPI_finish();
 	MemoryContextSwitchTo(TopTransactionContext);
 	MemoryContextDelete(run_cxt);

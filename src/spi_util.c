@@ -30,6 +30,21 @@ OmniRestoreSearchPath(int nestlevel)
 	AtEOXact_GUC(true, nestlevel);
 }
 
+/*
+ * Commit the transaction of a nonatomic SPI connection, start the next one
+ * and pin search_path again; returns the new pin's level.  A commit pops
+ * every GUC nest level, so a pin ends with the transaction it was made in:
+ * without this, the extension's SQL after a commit would resolve names
+ * through the caller's search_path.  Commit only through here.
+ */
+int
+OmniSpiCommit(void)
+{
+	SPI_commit();
+	SPI_start_transaction();
+	return OmniPinSearchPath();
+}
+
 /* Run one statement and insist on the expected SPI result code */
 void
 OmniSpiExec(const char *sql, int nargs, Oid *argtypes, Datum *values,

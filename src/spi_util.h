@@ -16,6 +16,9 @@
 extern int	OmniPinSearchPath(void);
 extern void OmniRestoreSearchPath(int nestlevel);
 
+/* Commit (nonatomic SPI), start the next transaction, pin search_path again */
+extern int	OmniSpiCommit(void);
+
 /* Run a statement, raising unless SPI answers with the expected code */
 extern void OmniSpiExec(const char *sql, int nargs, Oid *argtypes,
 						Datum *values, const char *nulls, bool read_only,

@@ -36,17 +36,13 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/timestamp.h"
-#include "miscadmin.h"
-#include "storage/lock.h"
 
 #include "fingerprint.h"
+#include "lock.h"
 #include "omni_ingest.h"
 #include "owner.h"
 #include "rules.h"
 #include "writer.h"
-
-/* Advisory lock class of write targets: "omnw" in ASCII */
-#define WRITER_LOCK_CLASS 0x6f6d6e77
 
 /* Schema-qualified, quoted name of a table */
 static char *
@@ -417,45 +413,15 @@ ResultCount(int col)
 	return isnull ? 0 : DatumGetInt64(d);
 }
 
-/* The lock tag of a write target (what pg_advisory_xact_lock(class, oid) takes) */
-static void
-TargetLockTag(Oid target, LOCKTAG *tag)
-{
-	SET_LOCKTAG_ADVISORY(*tag, MyDatabaseId, (uint32) WRITER_LOCK_CLASS, (uint32) target, 2);
-}
-
-/* True when this transaction already holds the write lock of a target */
-bool
-WriterHoldsTargetLock(Oid target)
-{
-	LOCKTAG		tag;
-
-	TargetLockTag(target, &tag);
-	return LockHeldByMe(&tag, ExclusiveLock);
-}
-
 /*
- * Serialize writers of one target for the rest of the transaction.
- *
- * Two runs whose batches share keys would otherwise lock Silver (and
- * Bronze) rows chunk by chunk in different orders and could deadlock.
- * Every run takes this lock before it locks any row of the target, so
- * all row-lock waits happen under it and no cycle can form.  Reading,
+ * Serialize writers of one target for the rest of the transaction, before
+ * the first row of it is locked (the protocol is in lock.c).  Reading,
  * parsing and validating still run in parallel until the first write.
  */
 static void
 WriterLockTarget(Writer *w)
 {
-	Oid			types[2] = {INT4OID, INT4OID};
-	Datum		values[2];
-	int			rc;
-
-	values[0] = Int32GetDatum(WRITER_LOCK_CLASS);
-	values[1] = ObjectIdGetDatum(w->contract->silver_table);
-	rc = SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock($1, $2)",
-							   2, types, values, NULL, false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "could not lock the write target: %s", SPI_result_code_string(rc));
+	OmniLockTarget(w->contract->silver_table);
 	w->target_locked = true;
 }
 

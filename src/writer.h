@@ -74,6 +74,5 @@ extern void WriterAddReject(Writer *w, int64 line_number, int64 offset,
 							bool truncated, Jsonb *reasons);
 extern void WriterFlush(Writer *w);
 extern void WriterEnd(Writer *w);
-extern bool WriterHoldsTargetLock(Oid target);
 
 #endif							/* OMNI_WRITER_H */

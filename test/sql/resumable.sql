@@ -27,7 +27,17 @@ SELECT batch_id, status, checkpoint_line, total, valid, invalid, inserted
 SELECT count(*) AS bronze_rows, max(line_number) AS last_line
   FROM omni_ingest.raw_ticket_event WHERE batch_id = 'resumable-1';
 
--- Fixed: the next call marks the run interrupted, then resumes it
+-- A resumed run reads the file of the call: a ledger row that names another
+-- path (edited here by a superuser) is refused, and nothing is read
+UPDATE omni_ingest.batch_ledger SET path = '/etc/passwd' WHERE batch_id = 'resumable-1';
+\set VERBOSITY terse
+CALL omni_ingest_jsonl_resumable(:'tickets', 'resumable-1', commit_every => 50);
+\set VERBOSITY default
+SELECT status, checkpoint_line, total, lines_read
+  FROM omni_ingest.batch_ledger WHERE batch_id = 'resumable-1';
+UPDATE omni_ingest.batch_ledger SET path = :'tickets' WHERE batch_id = 'resumable-1';
+
+-- Fixed: the next call resumes the run (marked interrupted by the call above)
 DROP TRIGGER fail_on_ticket ON omni_ingest.ticket_fact;
 DROP FUNCTION fail_on_ticket();
 CALL omni_ingest_jsonl_resumable(:'tickets', 'resumable-1', commit_every => 50);
@@ -45,6 +55,25 @@ SELECT check_name, expected, actual, ok FROM omni_reconcile('resumable-1');
 CALL omni_ingest_jsonl_resumable(:'tickets', 'resumable-1', commit_every => 50);
 \set other :root '/test/data/many.jsonl'
 CALL omni_ingest_jsonl_resumable(:'other', 'resumable-1');
+
+-- A hostile search_path reaches none of the extension's SQL, in no segment:
+-- evil.int8 would stand in for pg_catalog.int8 in every cast to int8
+CREATE SCHEMA evil;
+CREATE TABLE evil.calls (value bigint);
+CREATE FUNCTION evil.pwn(v pg_catalog.int8) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO evil.calls VALUES (v);
+  RETURN true;
+END $$;
+CREATE DOMAIN evil.int8 AS pg_catalog.int8 CHECK (evil.pwn(VALUE));
+SET search_path = evil, pg_catalog, public;
+CALL omni_ingest_jsonl_resumable(:'tickets', 'resumable-3', commit_every => 20);
+RESET search_path;
+SELECT count(*) AS pwn_calls FROM evil.calls;
+SELECT status, total, checkpoint_line FROM omni_ingest.batch_ledger WHERE batch_id = 'resumable-3';
+\set VERBOSITY terse
+DROP SCHEMA evil CASCADE;
+\set VERBOSITY default
 
 -- Bad calls
 BEGIN;

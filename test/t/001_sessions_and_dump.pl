@@ -85,7 +85,7 @@ $s2->query_until(qr/started/, q(
 	SELECT status FROM omni_ingest_jsonl('DIR/tickets.jsonl', 'same-batch');
 ) =~ s/DIR/$dir/r);
 $node->poll_query_until('postgres',
-	"SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+	"SELECT count(*) = 1 FROM pg_locks WHERE locktype = 'object' AND classid = 'omni_ingest.batch_ledger'::regclass AND NOT granted")
   or die 'second session did not wait for the batch lock';
 pass('second session waits for the first');
 $s1->query_safe('COMMIT');

@@ -22,9 +22,6 @@ use Time::HiRes qw(time usleep);
 # Lines per generated file: a load takes a few seconds
 my $N = 100_000;
 
-# Advisory lock key (pg_locks.classid) of the write-target lock
-my $WRITER_LOCK_CLASS = 0x6f6d6e77;
-
 my $node = PostgreSQL::Test::Cluster->new('crash');
 $node->init;
 # Backend crash -> crash recovery and restart; no autovacuum touching the
@@ -331,8 +328,9 @@ for my $kill ([ 0.15, 'kill at 15%' ], [ 0.6, 'kill at 60%' ])
 	# The run is midway and has written: it holds the write-target lock
 	is(sq(qq{
 		SELECT count(*) FROM pg_locks
-		 WHERE pid = $pid AND locktype = 'advisory' AND granted
-		   AND classid = $WRITER_LOCK_CLASS}),
+		 WHERE pid = $pid AND locktype = 'object' AND granted
+		   AND classid = 'omni_ingest.contract_target'::regclass
+		   AND objid = 'omni_ingest.ticket_fact'::regclass}),
 		'1', "$what: the run holds the write-target lock (it has written chunks)");
 	ok($done < $total && $tuples > 1000,
 		"$what: the run is midway ($done of $total bytes, $tuples valid lines)");

@@ -14,9 +14,10 @@ use PostgreSQL::Test::Utils;
 use Test::More;
 use Time::HiRes qw(time usleep);
 
-# Advisory lock keys (pg_locks.classid) of the batch and write-target locks
-my $BATCH_LOCK_CLASS = 0x6f6d6e69;
-my $WRITER_LOCK_CLASS = 0x6f6d6e77;
+# The batch and write-target locks in pg_locks: object locks whose class is
+# one of the extension's tables
+my $BATCH_LOCK = q{l.locktype = 'object' AND l.classid = 'omni_ingest.batch_ledger'::regclass};
+my $WRITER_LOCK = q{l.locktype = 'object' AND l.classid = 'omni_ingest.contract_target'::regclass};
 
 my $node = PostgreSQL::Test::Cluster->new('concurrency');
 $node->init;
@@ -109,7 +110,7 @@ my $fs = write_file('same', \@S);
 		my $row = sq(qq{
 			SELECT string_agg(a.application_name || '=' || l.granted, ',' ORDER BY l.granted DESC)
 			  FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-			 WHERE l.locktype = 'advisory' AND l.classid = $BATCH_LOCK_CLASS
+			 WHERE $BATCH_LOCK
 			   AND a.application_name LIKE 'same_%'});
 		if ($row =~ /^(same_\d)=true,(same_\d)=false$/)
 		{
@@ -188,7 +189,7 @@ for my $f (0 .. 3)
 		my $row = sq(qq{
 			SELECT count(*) FILTER (WHERE l.granted) || ',' || count(*) FILTER (WHERE NOT l.granted)
 			  FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-			 WHERE l.locktype = 'advisory' AND l.classid = $WRITER_LOCK_CLASS
+			 WHERE $WRITER_LOCK
 			   AND a.application_name LIKE 'conc_%'});
 		my ($holding, $waiting) = split /,/, $row;
 		$max_waiting = $waiting if $holding == 1 && $waiting > $max_waiting;
@@ -300,8 +301,8 @@ sub two_loads_in_one_transaction
 	my $x = start_psql("dl_x", "SELECT status FROM omni_ingest_jsonl('$small{$x_batch}', '$what-$x_batch')");
 	ok($node->poll_query_until('postgres', qq{
 		SELECT count(*) = 1 FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-		 WHERE a.application_name = 'dl_x' AND l.locktype = 'advisory'
-		   AND l.classid = $WRITER_LOCK_CLASS AND NOT l.granted}),
+		 WHERE a.application_name = 'dl_x' AND $WRITER_LOCK
+		   AND NOT l.granted}),
 		"$what: x waits for the write-target lock held by y");
 	my ($y_out) = $y->query("SELECT status FROM omni_ingest_jsonl('$small{$second}', '$what-$second')");
 	my $y_err = $y->{stderr};
