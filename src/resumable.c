@@ -31,8 +31,12 @@
  * by the next call), to be resumed.
  *
  * Runs of one batch id are serialized by the batch lock (lock.c), held for
- * the session across the commits.  Every commit goes through OmniSpiCommit,
- * which pins search_path again for the next segment.
+ * the session across the commits, and so is the compiled contract: the
+ * version recorded in the ledger row judges every segment, also of a
+ * resumed run, whatever is registered meanwhile.  Segments write as the
+ * extension owner (owner.c); every commit goes through CommitAsCaller,
+ * which commits as the caller and pins search_path again for the next
+ * segment.
  */
 #include "postgres.h"
 
@@ -52,6 +56,7 @@
 #include "ingest.h"
 #include "lock.h"
 #include "omni_ingest.h"
+#include "owner.h"
 #include "spi_util.h"
 
 /*
@@ -70,8 +75,7 @@ FindResumable(RunRecord *run)
 		 strcmp(latest->status, RUN_FAILED) != 0) ||
 		latest->file_sha256 == NULL ||
 		strcmp(latest->file_sha256, run->file_sha256) != 0 ||
-		strcmp(latest->contract_ref, run->contract_ref) != 0 ||
-		latest->contract_version != run->contract_version)
+		strcmp(latest->contract_ref, run->contract_ref) != 0)
 		return NULL;
 	return latest;
 }
@@ -103,8 +107,6 @@ LoadSegment(IngestState *state, FileDigest *digest, int64 commit_every,
 	int64		total_before = run->total;
 	MemoryContext old = MemoryContextSwitchTo(run_cxt);
 
-	/* The contract cache may have been reset at the last commit */
-	state->contract = ContractPin(run->contract_ref, 0, false);
 	IngestProgressStart(state);
 	state->reader = LineReaderOpen(run->path, omni_max_line_bytes);
 	LineReaderVerify(state->reader, digest);
@@ -171,12 +173,29 @@ SegmentInSubtransaction(IngestState *state, FileDigest *digest,
 }
 
 /*
+ * Commit the segment, then act as the extension owner again: a transaction
+ * begins and ends as the caller, as the security context must.  Returns
+ * the nest level of the new search_path pin.
+ */
+static int
+CommitAsCaller(OwnerSwitch *owner)
+{
+	int			nestlevel;
+
+	OmniRestoreCaller(owner);
+	nestlevel = OmniSpiCommit();
+	OmniBecomeOwner(owner);
+	return nestlevel;
+}
+
+/*
  * End a run whose file changed: the ledger row goes back to the last
  * checkpoint (what the committed segments wrote, which stays) and says
  * "failed" with the change; that is committed, then the error raised.
  */
 static void
-FailChangedFile(IngestState *state, RunRecord *checkpoint, ErrorData *edata)
+FailChangedFile(IngestState *state, RunRecord *checkpoint, ErrorData *edata,
+				OwnerSwitch *owner)
 {
 	RunRecord  *run = state->run;
 
@@ -187,7 +206,7 @@ FailChangedFile(IngestState *state, RunRecord *checkpoint, ErrorData *edata)
 	run->error_message = edata->message;
 	run->finished_at = GetCurrentTimestamp();
 	LedgerUpdate(run, false);
-	(void) OmniSpiCommit();
+	(void) CommitAsCaller(owner);
 
 	if (run->checkpoint_line == 0)
 	{
@@ -210,7 +229,7 @@ FailChangedFile(IngestState *state, RunRecord *checkpoint, ErrorData *edata)
  */
 static int
 ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt,
-			  int nestlevel)
+			  int nestlevel, OwnerSwitch *owner, Contract **held)
 {
 	RunRecord  *run = state->run;
 	RunRecord  *loaded;
@@ -263,6 +282,13 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt,
 	MemoryContextSwitchTo(run_cxt);
 
 	/*
+	 * Every segment is judged by the contract version the run began with
+	 * (its ledger row's), however many commits and registrations later
+	 */
+	*held = ContractPin(run->contract_ref, run->contract_version, true);
+	state->contract = *held;
+
+	/*
 	 * Each segment's transaction claims the ledger row first (its xid,
 	 * locked), so that a sweep elsewhere leaves it alone.
 	 */
@@ -283,7 +309,7 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt,
 			/* Other errors leave the run to be resumed, as an interruption */
 			if (!digest->changed)
 				ReThrowError(edata);
-			FailChangedFile(state, &checkpoint, edata);
+			FailChangedFile(state, &checkpoint, edata, owner);
 		}
 		if (!more)
 		{
@@ -291,7 +317,7 @@ ResumableLoad(IngestState *state, int64 commit_every, MemoryContext run_cxt,
 			run->finished_at = GetCurrentTimestamp();
 		}
 		LedgerUpdate(run, false);
-		nestlevel = OmniSpiCommit();
+		nestlevel = CommitAsCaller(owner);
 		MemoryContextSwitchTo(run_cxt);
 	} while (more);
 
@@ -320,6 +346,8 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 	LOCKTAG    *batch_lock;
 	int			nestlevel;
 	volatile bool locked = false;
+	OwnerSwitch owner;
+	Contract   *volatile held = NULL;
 
 	if (call == NULL || !IsA(call, CallContext) || call->atomic)
 		ereport(ERROR,
@@ -352,20 +380,27 @@ omni_ingest_jsonl_resumable(PG_FUNCTION_ARGS)
 		nestlevel = OmniPinSearchPath();
 		OmniLockBatchForSession(run->batch_id, batch_lock);
 		locked = true;
+		OmniBecomeOwner(&owner);
 
-		nestlevel = ResumableLoad(&state, commit_every, run_cxt, nestlevel);
+		nestlevel = ResumableLoad(&state, commit_every, run_cxt, nestlevel,
+								  &owner, (Contract **) &held);
 	}
 	PG_CATCH();
 	{
-		/* A session lock outlives the transaction: release it */
+		/* A session lock and a pin across commits outlive the transaction */
 		if (locked)
 			OmniUnlockBatchForSession(batch_lock);
+		if (held != NULL)
+			ContractRelease(held, true);
 		MemoryContextSwitchTo(TopMemoryContext);
 		MemoryContextDelete(run_cxt);
 		PG_RE_THROW();
 	}
 	PG_END_TRY();
 	OmniUnlockBatchForSession(batch_lock);
+	if (held != NULL)
+		ContractRelease(held, true);
+	OmniRestoreCaller(&owner);
 
 	OmniRestoreSearchPath(nestlevel);
 	SPI_finish();

@@ -35,6 +35,7 @@ SET ROLE omni_regress_loader;
 SELECT status, total, valid, inserted FROM omni_ingest_jsonl(:'tickets', 'priv-3');
 SELECT check_name, ok FROM omni_reconcile('priv-3') WHERE check_name = 'verdict';
 SELECT status, silver_updated FROM omni_replay('priv-3');
+CALL omni_ingest_jsonl_resumable(:'tickets', 'priv-3r', commit_every => 10);
 -- ... and can change neither contracts, nor targets, nor the ledger
 SELECT * FROM omni_register_contract('{"$id": "omni://regress/evil/v1"}');
 INSERT INTO omni_ingest.contract (contract_ref, version, schema, schema_sha256)
