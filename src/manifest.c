@@ -39,6 +39,7 @@ omni_read_manifest(PG_FUNCTION_ARGS)
 	ReaderLine	line;
 	Jsonb	   *result;
 	const char *keyword;
+	char	   *member_path;
 	char	   *reason;
 
 	CheckServerFileReadable(path);
@@ -56,7 +57,9 @@ omni_read_manifest(PG_FUNCTION_ARGS)
 	}
 	LineReaderClose(reader);
 
-	result = ParseJsonLine(doc.data, doc.len, &keyword, &reason);
+	result = ParseJsonLine(doc.data, doc.len,
+						   omni_duplicate_keys == OMNI_DUPLICATE_KEYS_REJECT,
+						   &keyword, &member_path, &reason);
 	if (result == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
