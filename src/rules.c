@@ -11,6 +11,9 @@
  *  - every field stored in a Silver column converts soundly to the
  *    column's type (storable.c), so that the Silver write can never fail
  *    on, or alter, a record that was judged valid.
+ * A record that already fails its contract (or its key rule) is rejected
+ * for that; its version and values are not judged again, which would only
+ * repeat what the schema said of them.
  */
 #include "postgres.h"
 
@@ -74,6 +77,9 @@ CheckRecordRules(Contract *contract, List *silver_columns, Jsonb *record,
 			AddRuleError(errors, contract->key_field,
 						 "ticket_id must start with \"" TICKET_KEY_PREFIX "\"");
 	}
+
+	if (*errors != NIL)
+		return;
 
 	CheckStorable(silver_columns, record, errors);
 

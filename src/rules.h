@@ -19,8 +19,9 @@
  * (keyword "business_rule") and for every field whose value does not
  * convert soundly to its Silver column (keyword "column_type").
  * silver_columns (SilverColumn *, see storable.h) describe the Silver data
- * columns; NIL when there is no Silver table.  Never raises for anything
- * the record holds.
+ * columns; NIL when there is no Silver table.  When *errors is not empty
+ * on entry (the record failed its contract) only the key rule is checked.
+ * Never raises for anything the record holds.
  */
 extern void CheckRecordRules(Contract *contract, List *silver_columns,
 							 Jsonb *record, List **errors);
