@@ -534,44 +534,97 @@ CheckArray(SilverColumn *col, JsonbValue *v, List **errors)
 	}
 }
 
-/* Judge every Silver data column's value in the record (see storable.h) */
+/* Judge one column's value: v is NULL when the record has no such member */
+static void
+CheckColumn(SilverColumn *col, JsonbValue *v, List **errors)
+{
+	const char *why;
+
+	if (v == NULL || v->type == jbvNull)
+	{
+		if (col->not_null)
+			AddStorableError(errors, col, -1,
+							 v == NULL ? "it is missing, and the column is NOT NULL" :
+							 "it is null, and the column is NOT NULL");
+		else if (col->kind == SILVER_OTHER && col->is_domain && !col->is_array)
+		{
+			JsonbValue	null;
+
+			/* a domain may refuse NULL */
+			null.type = jbvNull;
+			if ((why = TryInputFunction(col, PopulateText(&null))) != NULL)
+				AddStorableError(errors, col, -1, why);
+		}
+		return;
+	}
+	if (col->is_array)
+		CheckArray(col, v, errors);
+	else if ((why = CheckScalar(col, v)) != NULL)
+		AddStorableError(errors, col, -1, why);
+}
+
+/* Compare names the way jsonb orders object keys: by length, then bytes */
+static int
+CompareKeyOrder(const char *a, int alen, const char *b, int blen)
+{
+	if (alen != blen)
+		return alen < blen ? -1 : 1;
+	return memcmp(a, b, alen);
+}
+
+/* Order columns as jsonb orders keys (list_sort comparator) */
+static int
+CompareColumns(const ListCell *a, const ListCell *b)
+{
+	SilverColumn *ca = lfirst(a);
+	SilverColumn *cb = lfirst(b);
+
+	return CompareKeyOrder(ca->name, strlen(ca->name), cb->name, strlen(cb->name));
+}
+
+/* Put columns in the order CheckStorable needs (see storable.h) */
+void
+SortSilverColumns(List *columns)
+{
+	list_sort(columns, CompareColumns);
+}
+
+/*
+ * Judge every Silver data column's value in the record (see storable.h).
+ * The record's members and the columns are both in jsonb key order, so
+ * one walk over both finds each column's member, or its absence.
+ */
 void
 CheckStorable(List *columns, Jsonb *record, List **errors)
 {
-	ListCell   *lc;
+	JsonbIterator *it;
+	JsonbIteratorToken tok;
+	JsonbValue	key;
+	JsonbValue	value;
+	int			next = 0;
+	int			ncolumns = list_length(columns);
 
-	foreach(lc, columns)
+	if (ncolumns == 0)
+		return;
+	it = JsonbIteratorInit(&record->root);
+	while ((tok = JsonbIteratorNext(&it, &key, true)) != WJB_DONE)
 	{
-		SilverColumn *col = lfirst(lc);
-		JsonbValue	key;
-		JsonbValue *v;
-		const char *why;
-
-		key.type = jbvString;
-		key.val.string.val = col->name;
-		key.val.string.len = strlen(col->name);
-		v = findJsonbValueFromContainer(&record->root, JB_FOBJECT, &key);
-
-		if (v == NULL || v->type == jbvNull)
-		{
-			if (col->not_null)
-				AddStorableError(errors, col, -1,
-								 v == NULL ? "it is missing, and the column is NOT NULL" :
-								 "it is null, and the column is NOT NULL");
-			else if (col->kind == SILVER_OTHER && col->is_domain && !col->is_array)
-			{
-				JsonbValue	null;
-
-				/* a domain may refuse NULL */
-				null.type = jbvNull;
-				if ((why = TryInputFunction(col, PopulateText(&null))) != NULL)
-					AddStorableError(errors, col, -1, why);
-			}
+		if (tok != WJB_KEY)
 			continue;
+		tok = JsonbIteratorNext(&it, &value, true);
+		Assert(tok == WJB_VALUE);
+		while (next < ncolumns)
+		{
+			SilverColumn *col = list_nth(columns, next);
+			int			c = CompareKeyOrder(col->name, strlen(col->name),
+											key.val.string.val, key.val.string.len);
+
+			if (c > 0)
+				break;			/* the member is no (further) column's */
+			next++;
+			CheckColumn(col, c == 0 ? &value : NULL, errors);
 		}
-		if (col->is_array)
-			CheckArray(col, v, errors);
-		else if ((why = CheckScalar(col, v)) != NULL)
-			AddStorableError(errors, col, -1, why);
 	}
+	for (; next < ncolumns; next++)
+		CheckColumn(list_nth(columns, next), NULL, errors);
 }

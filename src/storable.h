@@ -52,10 +52,14 @@ typedef struct SilverColumn
 
 /*
  * Append a JsonSchemaError (keyword "column_type") to *errors for every
- * column whose value in the record does not convert soundly.  Never raises
- * for anything the record holds.
+ * column whose value in the record does not convert soundly.  columns must
+ * have been put in order by SortSilverColumns.  Never raises for anything
+ * the record holds.
  */
 extern void CheckStorable(List *columns, Jsonb *record, List **errors);
+
+/* Order columns (SilverColumn *) in place for CheckStorable */
+extern void SortSilverColumns(List *columns);
 
 /* The column of that name, or NULL */
 extern SilverColumn *SilverColumnNamed(List *columns, const char *name);

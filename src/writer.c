@@ -341,6 +341,7 @@ WriterBegin(Contract *contract, const char *batch_id, int64 run_id, bool dry_run
 			source_id->typmod = -1;
 			w->silver_columns = lappend(w->silver_columns, source_id);
 		}
+		SortSilverColumns(w->silver_columns);
 	}
 	else if (!dry_run)
 		elog(ERROR, "contract \"%s\" has no write target", contract->ref);
