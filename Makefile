@@ -7,6 +7,7 @@ OBJS = \
 	src/reader.o \
 	src/parse.o \
 	src/rules.o \
+	src/storable.o \
 	src/contract.o \
 	src/contract_sql.o \
 	src/spi_util.o \

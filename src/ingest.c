@@ -89,11 +89,14 @@ IngestLine(IngestState *state, ReaderLine *line)
 	else
 	{
 		const char *keyword;
+		char	   *path;
 		char	   *reason;
 
-		record = ParseJsonLine((char *) line->data, line->len, &keyword, &reason);
+		record = ParseJsonLine((char *) line->data, line->len,
+							   omni_duplicate_keys == OMNI_DUPLICATE_KEYS_REJECT,
+							   &keyword, &path, &reason);
 		if (record == NULL)
-			errors = lappend(errors, JsonSchemaMakeError("", "", keyword, reason));
+			errors = lappend(errors, JsonSchemaMakeError(path, "", keyword, reason));
 		else if (!JB_ROOT_IS_OBJECT(record))
 			errors = lappend(errors,
 							 JsonSchemaMakeError("", "", "json",
@@ -102,7 +105,7 @@ IngestLine(IngestState *state, ReaderLine *line)
 		else
 		{
 			(void) JsonSchemaValidate(state->contract->program, record, &errors);
-			CheckRecordRules(state->contract, state->writer->timestamp_fields,
+			CheckRecordRules(state->contract, state->writer->silver_columns,
 							 record, &errors);
 		}
 	}

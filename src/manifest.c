@@ -39,6 +39,7 @@ omni_read_manifest(PG_FUNCTION_ARGS)
 	ReaderLine	line;
 	Jsonb	   *result;
 	const char *keyword;
+	char	   *member_path;
 	char	   *reason;
 
 	CheckServerFileReadable(path);
@@ -56,7 +57,15 @@ omni_read_manifest(PG_FUNCTION_ARGS)
 	}
 	LineReaderClose(reader);
 
-	result = ParseJsonLine(doc.data, doc.len, &keyword, &reason);
+	result = ParseJsonLine(doc.data, doc.len,
+						   omni_duplicate_keys == OMNI_DUPLICATE_KEYS_REJECT,
+						   &keyword, &member_path, &reason);
+	if (result == NULL && strcmp(keyword, "duplicate_key") == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("manifest \"%s\" holds a member twice: %s", path, reason),
+				 errdetail("The member is at JSON pointer \"%s\".", member_path),
+				 errhint("Remove the repeated member, or SET omni_ingest.duplicate_keys = last_wins.")));
 	if (result == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),

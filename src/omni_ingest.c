@@ -17,6 +17,13 @@ int			omni_reject_line_bytes = 8192;
 bool		omni_allow_drop_data = false;
 bool		omni_raise_on_failure = false;
 char	   *omni_allowed_directories = NULL;
+int			omni_duplicate_keys = OMNI_DUPLICATE_KEYS_REJECT;
+
+static const struct config_enum_entry duplicate_keys_options[] = {
+	{"reject", OMNI_DUPLICATE_KEYS_REJECT, false},
+	{"last_wins", OMNI_DUPLICATE_KEYS_LAST_WINS, false},
+	{NULL, 0, false}
+};
 
 void		_PG_init(void);
 
@@ -71,6 +78,15 @@ _PG_init(void)
 							   "",
 							   PGC_SUSET, GUC_LIST_INPUT,
 							   NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("omni_ingest.duplicate_keys",
+							 "What a line whose object holds a member twice is: rejected, or loaded with the last one.",
+							 "reject keeps Bronze true to the line as it arrived; last_wins is what jsonb does.",
+							 &omni_duplicate_keys,
+							 OMNI_DUPLICATE_KEYS_REJECT,
+							 duplicate_keys_options,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("omni_ingest");
 }

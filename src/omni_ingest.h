@@ -10,6 +10,13 @@
 /* Schema holding the extension's tables */
 #define OMNI_SCHEMA "omni_ingest"
 
+/* omni_ingest.duplicate_keys: what a member that appears twice in an object does */
+typedef enum OmniDuplicateKeys
+{
+	OMNI_DUPLICATE_KEYS_REJECT,	/* the line is rejected */
+	OMNI_DUPLICATE_KEYS_LAST_WINS	/* the last one is kept, as jsonb does */
+} OmniDuplicateKeys;
+
 /* GUCs (omni_ingest.*) */
 extern int	omni_chunk_rows;
 extern int	omni_max_line_bytes;
@@ -17,5 +24,6 @@ extern int	omni_reject_line_bytes;
 extern bool omni_allow_drop_data;
 extern bool omni_raise_on_failure;
 extern char *omni_allowed_directories;
+extern int	omni_duplicate_keys;
 
 #endif							/* OMNI_INGEST_H */

@@ -14,10 +14,12 @@
 
 /*
  * Parse one line.  Returns the jsonb, or NULL with *reason set to a
- * lower-case sentence and *keyword to "encoding" or "json".  Never raises
- * for anything the line contains.
+ * lower-case sentence, *keyword to "encoding", "json" or "duplicate_key",
+ * and *path to the JSON pointer of the repeated member ("" otherwise).
+ * With reject_duplicates false, a repeated member is loaded as jsonb does
+ * (the last one is kept).  Never raises for anything the line contains.
  */
-extern Jsonb *ParseJsonLine(char *data, int len, const char **keyword,
-							char **reason);
+extern Jsonb *ParseJsonLine(char *data, int len, bool reject_duplicates,
+							const char **keyword, char **path, char **reason);
 
 #endif							/* OMNI_PARSE_H */

@@ -6,20 +6,19 @@
  * needs on top of it:
  *  - the business key is a non-empty string, and for tickets starts with
  *    "TKT-";
- *  - the record has a version: one of its version fields is set;
- *  - every field stored in a timestamp column is a timestamp PostgreSQL
- *    accepts (RFC 3339 allows values, such as year 0000, that it does
- *    not), so that the Silver write can never fail on a record that was
- *    judged valid.
- * Timestamps are decoded with the datetime parser's error codes, never by
- * calling timestamptz_in, which would raise.
+ *  - the record has a version: one of its version fields is set, to an
+ *    RFC 3339 date-time that timestamptz holds;
+ *  - every field stored in a Silver column converts soundly to the
+ *    column's type (storable.c), so that the Silver write can never fail
+ *    on, or alter, a record that was judged valid.
+ * A record that already fails its contract (or its key rule) is rejected
+ * for that; its version and values are not judged again, which would only
+ * repeat what the schema said of them.
  */
 #include "postgres.h"
 
-#include "utils/datetime.h"
-#include "utils/timestamp.h"
-
 #include "rules.h"
+#include "storable.h"
 
 #define TICKET_CONTRACT "omni://contracts/data/ticket/v1"
 #define TICKET_KEY_PREFIX "TKT-"
@@ -36,66 +35,33 @@ RecordField(Jsonb *record, const char *name)
 	return findJsonbValueFromContainer(&record->root, JB_FOBJECT, &key);
 }
 
-/* Parse text as a timestamp with time zone; false when PostgreSQL cannot store it */
-static bool
-ParseStorableTimestamp(const char *s, int len, TimestampTz *result)
-{
-	char		str[MAXDATELEN + 1];
-	char		workbuf[MAXDATELEN + MAXDATEFIELDS];
-	char	   *field[MAXDATEFIELDS];
-	int			ftype[MAXDATEFIELDS];
-	int			nf;
-	int			dtype;
-	int			tz;
-	struct pg_tm tm;
-	fsec_t		fsec;
-	TimestampTz ts;
-
-	if (len > MAXDATELEN)
-		return false;
-	memcpy(str, s, len);
-	str[len] = '\0';
-	if (ParseDateTime(str, workbuf, sizeof(workbuf), field, ftype,
-					  MAXDATEFIELDS, &nf) != 0)
-		return false;
-	if (DecodeDateTime(field, ftype, nf, &dtype, &tm, &fsec, &tz) != 0)
-		return false;
-	if (dtype != DTK_DATE)
-		return false;
-	if (tm2timestamp(&tm, fsec, &tz, &ts) != 0 || !IS_VALID_TIMESTAMP(ts))
-		return false;
-	*result = ts;
-	return true;
-}
-
-/* True when the list of C strings holds name (already checked above) */
-static bool
-StringListMember(List *list, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, list)
-		if (strcmp(lfirst(lc), name) == 0)
-			return true;
-	return false;
-}
-
 /* Record one broken rule */
 static void
 AddRuleError(List **errors, const char *field, const char *message)
 {
-	char	   *path = psprintf("/%s", field);
+	char	   *path = psprintf("/%s", JsonSchemaPointerToken(field, strlen(field)));
 
 	*errors = lappend(*errors, JsonSchemaMakeError(path, "", "business_rule", message));
 }
 
+/* True when the storability checks already judge the field as a timestamp */
+static bool
+StoredAsTimestamp(List *silver_columns, const char *name)
+{
+	SilverColumn *col = SilverColumnNamed(silver_columns, name);
+
+	return col != NULL && !col->is_array &&
+		(col->kind == SILVER_TIMESTAMPTZ || col->kind == SILVER_TIMESTAMP);
+}
+
 /* Check the record against the rules that apply to its contract */
 void
-CheckRecordRules(Contract *contract, List *timestamp_fields, Jsonb *record,
+CheckRecordRules(Contract *contract, List *silver_columns, Jsonb *record,
 				 List **errors)
 {
 	ListCell   *lc;
 	TimestampTz ts;
+	const char *why;
 
 	if (contract->key_field != NULL)
 	{
@@ -112,18 +78,10 @@ CheckRecordRules(Contract *contract, List *timestamp_fields, Jsonb *record,
 						 "ticket_id must start with \"" TICKET_KEY_PREFIX "\"");
 	}
 
-	foreach(lc, timestamp_fields)
-	{
-		const char *name = lfirst(lc);
-		JsonbValue *v = RecordField(record, name);
+	if (*errors != NIL)
+		return;
 
-		if (v == NULL || v->type == jbvNull)
-			continue;
-		if (v->type != jbvString ||
-			!ParseStorableTimestamp(v->val.string.val, v->val.string.len, &ts))
-			AddRuleError(errors, name,
-						 psprintf("%s is not a timestamp PostgreSQL can store", name));
-	}
+	CheckStorable(silver_columns, record, errors);
 
 	if (contract->version_fields != NIL)
 	{
@@ -139,11 +97,16 @@ CheckRecordRules(Contract *contract, List *timestamp_fields, Jsonb *record,
 		if (version == NULL)
 			AddRuleError(errors, linitial(contract->version_fields),
 						 "record has no version: none of its version fields is set");
-		else if (!StringListMember(timestamp_fields, lfirst(lc)) &&
-				 (version->type != jbvString ||
-				  !ParseStorableTimestamp(version->val.string.val, version->val.string.len, &ts)))
+		else if (StoredAsTimestamp(silver_columns, lfirst(lc)))
+			;					/* judged with its column */
+		else if (version->type != jbvString)
 			AddRuleError(errors, lfirst(lc),
 						 psprintf("version field %s is not a timestamp", (char *) lfirst(lc)));
+		else if (!ParseRfc3339Timestamp(version->val.string.val, version->val.string.len,
+										&ts, NULL, &why))
+			AddRuleError(errors, lfirst(lc),
+						 psprintf("version field %s is not a timestamp: %s",
+								  (char *) lfirst(lc), why));
 	}
 }
 
@@ -168,11 +131,12 @@ RecordVersion(Contract *contract, Jsonb *record)
 	{
 		JsonbValue *v = RecordField(record, lfirst(lc));
 		TimestampTz ts;
+		const char *why;
 
 		if (v == NULL || v->type == jbvNull)
 			continue;
 		if (v->type == jbvString &&
-			ParseStorableTimestamp(v->val.string.val, v->val.string.len, &ts))
+			ParseRfc3339Timestamp(v->val.string.val, v->val.string.len, &ts, NULL, &why))
 			return ts;
 		break;
 	}

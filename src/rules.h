@@ -15,11 +15,15 @@
 #include "contract.h"
 
 /*
- * Append a JsonSchemaError (keyword "business_rule") to *errors for every
- * rule the record breaks.  timestamp_fields name the fields that must hold
- * a timestamp PostgreSQL can store.
+ * Append a JsonSchemaError to *errors for every rule the record breaks
+ * (keyword "business_rule") and for every field whose value does not
+ * convert soundly to its Silver column (keyword "column_type").
+ * silver_columns (SilverColumn *, see storable.h) describe the Silver data
+ * columns; NIL when there is no Silver table.  When *errors is not empty
+ * on entry (the record failed its contract) only the key rule is checked.
+ * Never raises for anything the record holds.
  */
-extern void CheckRecordRules(Contract *contract, List *timestamp_fields,
+extern void CheckRecordRules(Contract *contract, List *silver_columns,
 							 Jsonb *record, List **errors);
 
 /* Business key and version of a record that passed CheckRecordRules */

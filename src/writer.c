@@ -42,6 +42,7 @@
 #include "omni_ingest.h"
 #include "owner.h"
 #include "rules.h"
+#include "storable.h"
 #include "writer.h"
 
 /* Schema-qualified, quoted name of a table */
@@ -69,15 +70,90 @@ IsBookkeepingColumn(const char *name)
 		strcmp(name, SILVER_LOADED_COLUMN) == 0;
 }
 
-/* The Silver columns filled from the record, and which hold timestamps */
+/* How the storability checks judge values for a column type */
+static SilverKind
+SilverKindOf(Oid typid)
+{
+	switch (typid)
+	{
+		case TEXTOID:
+		case VARCHAROID:
+			return SILVER_TEXT;
+		case BOOLOID:
+			return SILVER_BOOL;
+		case INT2OID:
+			return SILVER_INT2;
+		case INT4OID:
+			return SILVER_INT4;
+		case INT8OID:
+			return SILVER_INT8;
+		case NUMERICOID:
+			return SILVER_NUMERIC;
+		case FLOAT4OID:
+			return SILVER_FLOAT4;
+		case FLOAT8OID:
+			return SILVER_FLOAT8;
+		case JSONOID:
+		case JSONBOID:
+			return SILVER_JSON;
+		case TIMESTAMPTZOID:
+			return SILVER_TIMESTAMPTZ;
+		case TIMESTAMPOID:
+			return SILVER_TIMESTAMP;
+		case DATEOID:
+			return SILVER_DATE;
+		default:
+			return SILVER_OTHER;
+	}
+}
+
+/*
+ * Describe a Silver column for the storability checks.  A composite type,
+ * or a domain over an array or a composite, is filled by
+ * jsonb_populate_record in ways no check here can foresee: refuse it.
+ */
+static SilverColumn *
+DescribeSilverColumn(Relation rel, Form_pg_attribute att)
+{
+	SilverColumn *col = palloc0(sizeof(SilverColumn));
+	Oid			typid = att->atttypid;
+	Oid			elem = get_element_type(typid);
+	Oid			base;
+
+	col->name = pstrdup(NameStr(att->attname));
+	col->type_name = format_type_with_typemod(typid, att->atttypmod);
+	col->not_null = att->attnotnull;
+	col->typmod = att->atttypmod;
+	if (OidIsValid(elem))
+	{
+		col->is_array = true;
+		typid = elem;
+	}
+	col->kind = SilverKindOf(typid);
+	if (col->kind != SILVER_OTHER)
+		return col;
+
+	base = getBaseType(typid);
+	col->is_domain = (base != typid);
+	if (type_is_rowtype(base) || (col->is_domain && OidIsValid(get_element_type(base))))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("Silver column \"%s\" of table \"%s\" has type %s, whose values cannot be checked before they are written",
+						col->name, RelationGetRelationName(rel), col->type_name),
+				 errhint("Use a scalar type, an array of a scalar type, or jsonb.")));
+	getTypeInputInfo(typid, &col->typinput, &col->typioparam);
+	return col;
+}
+
+/* The Silver columns filled from the record, and how to judge their values */
 static List *
-SilverDataColumns(Oid relid, List **timestamp_fields)
+SilverDataColumns(Oid relid, List **silver_columns)
 {
 	Relation	rel = table_open(relid, AccessShareLock);
 	TupleDesc	desc = RelationGetDescr(rel);
 	List	   *columns = NIL;
 
-	*timestamp_fields = NIL;
+	*silver_columns = NIL;
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -86,8 +162,7 @@ SilverDataColumns(Oid relid, List **timestamp_fields)
 		if (att->attisdropped || IsBookkeepingColumn(name))
 			continue;
 		columns = lappend(columns, pstrdup(name));
-		if (att->atttypid == TIMESTAMPTZOID || att->atttypid == TIMESTAMPOID)
-			*timestamp_fields = lappend(*timestamp_fields, pstrdup(name));
+		*silver_columns = lappend(*silver_columns, DescribeSilverColumn(rel, att));
 	}
 	table_close(rel, AccessShareLock);
 	return columns;
@@ -254,7 +329,25 @@ WriterBegin(Contract *contract, const char *batch_id, int64 run_id, bool dry_run
 	w->chunk_rows = n;
 
 	if (OidIsValid(contract->silver_table))
-		columns = SilverDataColumns(contract->silver_table, &w->timestamp_fields);
+	{
+		SilverColumn *source_id;
+
+		columns = SilverDataColumns(contract->silver_table, &w->silver_columns);
+
+		/* Bronze takes its NOT NULL source_id from the record too */
+		source_id = SilverColumnNamed(w->silver_columns, "source_id");
+		if (source_id == NULL || !source_id->not_null)
+		{
+			source_id = palloc0(sizeof(SilverColumn));
+			source_id->name = "source_id";
+			source_id->type_name = "text";
+			source_id->kind = SILVER_JSON;
+			source_id->not_null = true;
+			source_id->typmod = -1;
+			w->silver_columns = lappend(w->silver_columns, source_id);
+		}
+		SortSilverColumns(w->silver_columns);
+	}
 	else if (!dry_run)
 		elog(ERROR, "contract \"%s\" has no write target", contract->ref);
 

@@ -30,7 +30,7 @@ typedef struct Writer
 	bool		dry_run;		/* count, never write */
 	bool		silver_only;	/* replay: records come from Bronze */
 	int			chunk_rows;
-	List	   *timestamp_fields;	/* record fields stored as timestamptz */
+	List	   *silver_columns;	/* SilverColumn *: how Silver holds the fields */
 
 	/* valid records waiting for the next flush */
 	int			nrecords;

@@ -34,6 +34,13 @@ JsvEscapeSegment(const char *s, int len)
 	return buf.data;
 }
 
+/* A JSON pointer reference token for a member name, for callers outside */
+char *
+JsonSchemaPointerToken(const char *name, int len)
+{
+	return JsvEscapeSegment(name, len);
+}
+
 /* Append an escaped token to buf */
 static void
 JsvAppendToken(StringInfo buf, const char *s, int len)

@@ -68,6 +68,9 @@ extern JsonSchemaError *JsonSchemaMakeError(const char *instance_path,
 											const char *keyword,
 											const char *message);
 
+/* A JSON pointer reference token for a member name ("~" -> "~0", "/" -> "~1") */
+extern char *JsonSchemaPointerToken(const char *name, int len);
+
 /*
  * Render a list of JsonSchemaError * as a jsonb array of objects with keys
  * instance_path, keyword_path, keyword, message.

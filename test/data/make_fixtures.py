@@ -100,6 +100,85 @@ write("versions_b.jsonl", [
 # many.jsonl: 25 valid tickets, to cross several write chunks
 write("many.jsonl", [line(ticket(200 + i)) for i in range(25)])
 
+# hostile_datetimes.jsonl: date-times that reach the rules when a contract
+# does not assert "format" (the tests load it under such a copy of the
+# ticket contract).  Lines 2-6 made PostgreSQL's date parser raise, which
+# failed the whole batch; 7-13 were stored altered, or are not RFC 3339;
+# 15 holds a member twice.
+d = lambda n, **kw: line(ticket(n, **kw))
+write("hostile_datetimes.jsonl", [
+    d(301, created_at="2026-04-10T08:00:00.1234560+05:30"),     # 1 valid: 02:30:00.123456 UTC
+    d(302, created_at="2026-04-10T00:00:00 Foo/Bar"),           # 2 unknown zone name: raised
+    d(303, created_at="2026-04-10-Foo/Bar 00:00:00"),           # 3 zone inside the date: raised
+    d(304, created_at="2026-04-10T00:00:00Z posix/Foo"),        # 4 zone after Z: raised
+    d(305, created_at="J2461141 foo.bar"),                      # 5 Julian day and a zone: raised
+    d(306, updated_at="2026-04-10T09:00:00 Nowhere/Land"),      # 6 the version field: raised
+    d(307, created_at="now"),                                   # 7 was stored as the load's time
+    d(308, created_at="2026-04-10T08:00:00"),                   # 8 no offset: the session's zone
+    d(309, created_at="2026-04-10T08:00:00 America/New_York"),  # 9 a zone name, not an offset
+    d(310, created_at="2016-12-31T23:59:60Z"),                  # 10 leap second: the next second
+    d(311, created_at="2026-04-10T08:00:00.1234567Z"),          # 11 rounded to microseconds
+    d(312, created_at="0000-01-01T00:00:00Z"),                  # 12 year 0000
+    d(313, created_at=12),                                      # 13 not a string
+    d(314, created_at="2026-04-10 08:00:00Z", updated_at="2026-04-11t09:00:00z"),  # 14 valid
+    d(315).replace(b'"status": "open"', b'"status": "open", "status": "closed"'),    # 15 "status" twice
+])
+
+# hostile_values.jsonl: values for the typed Silver table of
+# test/sql/hostile_values.sql (one problem a line, see the comments), and
+# repeated members.  Lines marked "raised" failed the whole batch; "altered"
+# ones were stored as something else than the record holds.
+TYPED = {"id": "ok-1", "source_id": "fixture", "label": "x",
+         "at": "2026-04-10T08:00:00Z", "n_int": 1000, "n_big": -9223372036854775808,
+         "n_small": 32767, "n_num": 1234.50, "n_real": 0.5, "n_dbl": 0.1, "flag": True,
+         "tags": ["a", None], "nums": [1, -2], "code": "abc", "doc": {"k": [1, 2]},
+         "day": "2026-04-10", "local_at": "2026-04-10T08:00:00+00:00",
+         "mood": "happy", "pos": 5}
+
+
+def typed(n, **changes):
+    t = {"id": "v-%02d" % n, "source_id": "fixture", "label": "x",
+         "at": "2026-04-10T08:00:00Z"}
+    for k, v in changes.items():
+        if v is DROP:
+            del t[k]
+        else:
+            t[k] = v
+    return line(t)
+
+
+write("hostile_values.jsonl", [
+    line(TYPED).replace(b'"n_int": 1000', b'"n_int": 1e3').replace(b"1234.5", b"1234.50"),  # 1 valid: every type
+    typed(2, n_int=1.5),                                    # 2 raised
+    typed(3, n_int="12"),                                   # 3 altered (a string)
+    typed(4).replace(b"}", b', "n_big": 1e30}'),            # 4 raised: huge
+    typed(5, n_small=32768),                                # 5 raised
+    typed(6, n_num=1.234),                                  # 6 altered: rounded to 1.23
+    typed(7, n_num=12345.5),                                # 7 raised: numeric(6,2) overflow
+    typed(8, n_real=0.1234567891),                          # 8 altered: rounded
+    typed(9).replace(b"}", b', "n_dbl": 1e400}'),           # 9 raised
+    typed(10, flag="yes"),                                  # 10 altered: true
+    typed(11, flag=1),                                      # 11 altered: true
+    typed(12, tags="{x,y}"),                                # 12 altered: an array
+    typed(13, tags=[1, 2]),                                 # 13 altered: numbers as text
+    typed(14, tags=[["a"], ["b"]]),                         # 14 altered: two dimensions
+    typed(15, tags=5),                                      # 15 raised
+    typed(16, nums=[1, 2.5]),                               # 16 raised
+    typed(17, code="abcd"),                                 # 17 raised: varchar(3)
+    typed(18, code=12),                                     # 18 altered: a number as text
+    typed(19, day="2026-04-10T05:00:00Z"),                  # 19 altered: the time dropped
+    typed(20, local_at="2026-04-10T08:00:00+02:00"),        # 20 altered: the offset dropped
+    typed(21, mood="furious"),                              # 21 raised: not an enum label
+    typed(22, pos=-1),                                      # 22 raised: domain CHECK
+    typed(23, label=DROP),                                  # 23 raised: NOT NULL column
+    typed(24, source_id=None),                              # 24 raised: Bronze source_id
+    typed(25, doc={"a": 1, "b": {"c": 1}}).replace(b'"c": 1}', b'"c": 1, "c": 2}'),  # 25 nested repeat
+    typed(26).replace(b'"label": "x"', b'"label": "x", "label": "y"'),  # 26 top-level repeat
+    typed(27, doc=[{"k": 1}, {"k": 2}]).replace(b'{"k": 2}', b'{"k": 2, "j": 0, "k": 3}'),  # 27 in an array
+    typed(28).replace(b'"label": "x"', b'"label": "x", "\\u006cabel": "z"'),  # 28 the same name, escaped
+    typed(29, doc={"a/b~c": 1}).replace(b'"a/b~c": 1', b'"a/b~c": 1, "a/b~c": 2'),  # 29 pointer escapes
+])
+
 # manifests/: source manifests over the fixtures above
 import hashlib
 
