@@ -659,9 +659,10 @@ RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'omni_ingest_drop_guard'
 LANGUAGE C;
 COMMENT ON FUNCTION omni_ingest_drop_guard() IS
-	'refuse DROP EXTENSION omni_ingest while it holds ingested data, unless omni_ingest.allow_drop_data is on';
+	'refuse a drop that would destroy ingested data (of the extension, its schema, its owner''s objects, or a data table), unless omni_ingest.allow_drop_data is on';
+-- At the start of every DROP: judge a drop of the extension itself, and
+-- note which data tables hold rows, whose deletion the module then refuses
 CREATE EVENT TRIGGER omni_ingest_drop_guard ON ddl_command_start
-	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
 	EXECUTE FUNCTION omni_ingest_drop_guard();
 
 -- Contracts are not secret: anyone may read them (omni_validate resolves
