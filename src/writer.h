@@ -30,9 +30,11 @@ typedef struct Writer
 	bool		dry_run;		/* count, never write */
 	bool		silver_only;	/* replay: records come from Bronze */
 	int			chunk_rows;
+	int64		chunk_bytes;	/* flush before buffered bytes exceed this */
 	List	   *timestamp_fields;	/* record fields stored as timestamptz */
 
-	/* valid records waiting for the next flush */
+	/* valid records and rejects waiting for the next flush, and their bytes */
+	int64		buffered_bytes;
 	int			nrecords;
 	Datum	   *payloads;
 	Datum	   *fingerprints;
