@@ -1,6 +1,7 @@
 #!/bin/sh
 # Assemble the install script: the hand-written SQL, then one registration
-# per shipped contract.  Usage: contracts.sql.sh base.sql contract.json...
+# per shipped contract (every argument given and typed, so that no overload
+# of omni_register_contract planted beside it can capture or break it).  Usage: contracts.sql.sh base.sql contract.json...
 set -e
 base=$1
 shift
@@ -14,5 +15,5 @@ for f in "$@"; do
 	fi
 	echo "SELECT @extschema@.omni_register_contract(\$omni_contract\$"
 	cat "$f"
-	echo "\$omni_contract\$::jsonb);"
+	echo "\$omni_contract\$::jsonb, NULL::text, true);"
 done

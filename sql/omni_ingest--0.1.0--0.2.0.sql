@@ -59,3 +59,342 @@ CREATE TRIGGER contract_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 	ON omni_ingest.contract FOR EACH STATEMENT EXECUTE FUNCTION omni_ingest.contract_changed();
 CREATE TRIGGER contract_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 	ON omni_ingest.contract_target FOR EACH STATEMENT EXECUTE FUNCTION omni_ingest.contract_changed();
+
+------------------------------------------------------------------------
+-- Drop guard: every route to the data (DROP SCHEMA of the extension's
+-- schema, DROP OWNED BY its owner, DROP TABLE of a data table)
+------------------------------------------------------------------------
+COMMENT ON FUNCTION omni_ingest_drop_guard() IS
+	'refuse a drop that would destroy ingested data (of the extension, its schema, its owner''s objects, or a data table), unless omni_ingest.allow_drop_data is on';
+DROP EVENT TRIGGER omni_ingest_drop_guard;
+CREATE EVENT TRIGGER omni_ingest_drop_guard ON ddl_command_start
+	EXECUTE FUNCTION omni_ingest_drop_guard();
+
+------------------------------------------------------------------------
+-- Reports escape what they render from the data as Markdown; the SQL
+-- functions call the extension's functions with every argument, typed,
+-- so that no overload planted beside them captures or breaks a call
+------------------------------------------------------------------------
+-- A value from the data as Markdown inline text, for a table cell or a
+-- heading of a report
+CREATE FUNCTION omni_markdown_inline(value text, code boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $md$
+	-- A code span only when nothing in it needs escaping (a backtick, a
+	-- pipe, a backslash or a line break); otherwise escaped text
+	SELECT CASE WHEN code AND value <> '' AND value !~ '[`|\\\r\n]'
+	            THEN '`' || value || '`'
+	            ELSE regexp_replace(regexp_replace(value, '[\r\n]+', ' ', 'g'),
+	                                '[\\`*\[\]<>#|~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])', '\\\&', 'g')
+	       END
+$md$;
+COMMENT ON FUNCTION omni_markdown_inline(text, boolean) IS
+	'a value as Markdown inline text for a table cell or heading: line breaks become spaces and Markdown specials are escaped; with code, a code span when the value allows one';
+
+CREATE OR REPLACE FUNCTION omni_ingest_manifest(manifest_path text, dry_run boolean DEFAULT false)
+RETURNS TABLE (manifest_id text, source_id text, judgment text, status text,
+               asset_batch_id text, run_id bigint, reasons jsonb)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $manifest$
+DECLARE
+	manifest_contract constant text := 'omni://contracts/manifest/source_manifest/v1';
+	m        jsonb;
+	msha     text;
+	dir      text;
+	errs     text;
+	policy   jsonb;
+	a        jsonb;
+	apath    text;
+	fsize    bigint;
+	fsha     text;
+	judged   jsonb := '[]';
+	j        jsonb;
+	worst    int;
+	why      jsonb;
+	levels   constant text[] := ARRAY['accept', 'warn', 'quarantine', 'reject'];
+	any_reject boolean := false;
+	any_failed boolean := false;
+	r        record;
+	old      record;
+BEGIN
+	IF manifest_path IS NULL OR manifest_path = '' THEN
+		RAISE EXCEPTION 'manifest_path must not be null or empty'
+			USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass the absolute path of a manifest file on the database server.';
+	END IF;
+	m := @extschema@.omni_read_manifest(manifest_path);
+	msha := (@extschema@.omni_file_fingerprint(manifest_path)).sha256;
+
+	-- The manifest itself: its contract, then its business rules
+	SELECT string_agg(format('%s %s', coalesce(nullif(e.instance_path, ''), '/'), e.message), '; ')
+	  INTO errs FROM @extschema@.omni_contract_validation_errors(manifest_contract, m) AS e;
+	IF errs IS NOT NULL THEN
+		RAISE EXCEPTION 'manifest "%" does not satisfy the source manifest contract', manifest_path
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = errs,
+			      HINT = 'Fix the manifest; nothing was loaded.';
+	END IF;
+	SELECT string_agg(v, '; ') INTO errs FROM @extschema@.omni_manifest_rule_violations(m) AS v;
+	IF errs IS NOT NULL THEN
+		RAISE EXCEPTION 'manifest "%" breaks the source manifest rules', manifest_path
+			USING ERRCODE = 'invalid_parameter_value', DETAIL = errs,
+			      HINT = 'Fix the manifest; nothing was loaded.';
+	END IF;
+
+	-- The same manifest id may come again only with the same content
+	SELECT * INTO old FROM omni_ingest.manifest x WHERE x.manifest_id = m->>'manifest_id';
+	IF FOUND AND old.manifest_sha256 <> msha AND NOT dry_run THEN
+		RAISE EXCEPTION 'manifest "%" was already loaded with different content', m->>'manifest_id'
+			USING ERRCODE = 'duplicate_object', HINT = 'Give a changed manifest a new manifest_id and batch_id.';
+	END IF;
+
+	-- Judge every asset: the worst judgment that applies wins
+	policy := '{"on_missing_checksum": "warn", "on_partial_metadata": "warn",
+	            "on_missing_metadata": "quarantine", "on_pii_gap": "quarantine",
+	            "on_contract_mismatch": "reject", "on_unknown_license": "reject"}'::jsonb
+	          || coalesce(m->'gate_policy', '{}');
+	dir := regexp_replace(manifest_path, '/[^/]*$', '');
+	FOR a IN SELECT * FROM jsonb_array_elements(m->'assets') LOOP
+		why := '[]';
+		apath := a->>'source_url_or_path';
+		IF apath !~ '^/' THEN
+			apath := dir || '/' || apath;
+		END IF;
+		IF m->>'license_tag' = 'unknown' THEN
+			why := why || jsonb_build_object('rule', 'on_unknown_license', 'judgment', policy->>'on_unknown_license', 'message', 'the license is unknown');
+		END IF;
+		IF NOT a ? 'checksum_sha256' THEN
+			why := why || jsonb_build_object('rule', 'on_missing_checksum', 'judgment', policy->>'on_missing_checksum', 'message', 'no checksum_sha256 declared');
+		END IF;
+		IF a->>'metadata_status' = 'partial' THEN
+			why := why || jsonb_build_object('rule', 'on_partial_metadata', 'judgment', policy->>'on_partial_metadata', 'message', 'metadata is partial');
+		ELSIF a->>'metadata_status' = 'missing' THEN
+			why := why || jsonb_build_object('rule', 'on_missing_metadata', 'judgment', policy->>'on_missing_metadata', 'message', 'metadata is missing');
+		END IF;
+		IF a->>'pii_scan_status' = 'suspected' THEN
+			why := why || jsonb_build_object('rule', 'pii_suspected', 'judgment', 'quarantine', 'message', 'the PII scan suspects personal data');
+		ELSIF coalesce((m#>>'{ingest_config,pii_scan}')::boolean, false)
+		      AND coalesce(a->>'pii_scan_status', 'unknown') IN ('not_run', 'unknown') THEN
+			why := why || jsonb_build_object('rule', 'on_pii_gap', 'judgment', policy->>'on_pii_gap', 'message', 'a PII scan is required but was not run');
+		END IF;
+		IF a->>'asset_type' <> 'jsonl' THEN
+			why := why || jsonb_build_object('rule', 'on_contract_mismatch', 'judgment', policy->>'on_contract_mismatch',
+			                                 'message', format('asset type %s cannot be loaded as JSON Lines', a->>'asset_type'));
+		END IF;
+		fsize := NULL;
+		fsha := NULL;
+		BEGIN
+			SELECT f.size, f.sha256 INTO fsize, fsha FROM @extschema@.omni_file_fingerprint(apath) AS f;
+		EXCEPTION WHEN undefined_file OR insufficient_privilege OR wrong_object_type THEN
+			why := why || jsonb_build_object('rule', 'file', 'judgment', 'reject', 'message', SQLERRM);
+		END;
+		IF fsize IS NOT NULL AND a ? 'size_bytes' AND (a->>'size_bytes')::bigint <> fsize THEN
+			why := why || jsonb_build_object('rule', 'size', 'judgment', 'reject',
+			                                 'message', format('the file has %s bytes, the manifest declares %s', fsize, a->>'size_bytes'));
+		END IF;
+		IF fsha IS NOT NULL AND a ? 'checksum_sha256' AND a->>'checksum_sha256' <> fsha THEN
+			why := why || jsonb_build_object('rule', 'checksum', 'judgment', 'reject',
+			                                 'message', format('the file''s SHA-256 is %s, the manifest declares %s', fsha, a->>'checksum_sha256'));
+		END IF;
+		SELECT coalesce(max(array_position(levels, w->>'judgment')), 1) INTO worst
+		  FROM jsonb_array_elements(why) AS w;
+		any_reject := any_reject OR worst = 4;
+		judged := judged || jsonb_build_object(
+			'source_id', a->>'source_id', 'path', apath,
+			'contract_ref', coalesce(a->>'contract_ref', m->>'contract_ref'),
+			'judgment', levels[worst], 'reasons', why,
+			'declared_size', a->'size_bytes', 'declared_sha256', a->'checksum_sha256',
+			'actual_size', to_jsonb(fsize), 'actual_sha256', to_jsonb(fsha),
+			'asset_batch_id', (m->>'batch_id') || '/' || (a->>'source_id'));
+	END LOOP;
+
+	IF NOT dry_run THEN
+		INSERT INTO omni_ingest.manifest AS x (manifest_id, batch_id, path, manifest_sha256, document, status)
+		VALUES (m->>'manifest_id', m->>'batch_id', manifest_path, msha, m,
+		        CASE WHEN any_reject THEN 'rejected' ELSE 'loaded' END)
+		ON CONFLICT ON CONSTRAINT manifest_pkey DO NOTHING;
+	END IF;
+
+	-- A rejected asset fails the whole manifest: nothing is loaded
+	FOR j IN SELECT * FROM jsonb_array_elements(judged) LOOP
+		manifest_id := m->>'manifest_id';
+		source_id := j->>'source_id';
+		judgment := j->>'judgment';
+		asset_batch_id := j->>'asset_batch_id';
+		reasons := j->'reasons';
+		run_id := NULL;
+		IF any_reject THEN
+			status := CASE WHEN judgment = 'reject' THEN 'rejected' ELSE 'not_loaded' END;
+		ELSIF judgment = 'quarantine' THEN
+			status := 'quarantined';
+		ELSE
+			SELECT * INTO r FROM @extschema@.omni_ingest_jsonl(j->>'path', asset_batch_id, dry_run,
+			                                                   j->>'contract_ref', NULL::bigint);
+			status := r.status;
+			run_id := r.run_id;
+			any_failed := any_failed OR r.status = 'failed';
+		END IF;
+		IF NOT dry_run THEN
+			INSERT INTO omni_ingest.manifest_asset AS x
+			  (manifest_id, source_id, path, contract_ref, judgment, reasons, declared_size,
+			   declared_sha256, actual_size, actual_sha256, asset_batch_id, run_id)
+			VALUES (manifest_id, source_id, j->>'path', j->>'contract_ref', judgment, reasons,
+			        (j->>'declared_size')::bigint, j->>'declared_sha256', (j->>'actual_size')::bigint,
+			        j->>'actual_sha256', asset_batch_id, run_id)
+			ON CONFLICT ON CONSTRAINT manifest_asset_pkey DO UPDATE
+			   SET run_id = coalesce(EXCLUDED.run_id, x.run_id), judgment = EXCLUDED.judgment,
+			       reasons = EXCLUDED.reasons, actual_size = EXCLUDED.actual_size,
+			       actual_sha256 = EXCLUDED.actual_sha256;
+		END IF;
+		RETURN NEXT;
+	END LOOP;
+
+	IF NOT dry_run AND NOT any_reject THEN
+		UPDATE omni_ingest.manifest x SET status = CASE WHEN any_failed THEN 'failed' ELSE 'loaded' END
+		 WHERE x.manifest_id = m->>'manifest_id';
+	END IF;
+END
+$manifest$;
+
+CREATE OR REPLACE FUNCTION omni_ingest_report(batch_id text)
+RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $report$
+DECLARE
+	b       text := batch_id;
+	run     omni_ingest.batch_ledger;
+	latest  omni_ingest.batch_ledger;
+	out     text := '';
+	r       record;
+	checks_ok boolean := NULL;
+	failing text := '';
+	n       bigint;
+BEGIN
+	IF b IS NULL OR b = '' THEN
+		RAISE EXCEPTION 'batch_id must not be null or empty'
+			USING ERRCODE = 'null_value_not_allowed',
+			      HINT = 'Pass the batch id given to omni_ingest_jsonl.';
+	END IF;
+	SELECT * INTO latest FROM omni_ingest.batch_ledger l
+	 WHERE l.batch_id = b ORDER BY l.run_id DESC LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'batch "%" does not exist', b
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'See omni_ingest.batch_ledger for the batches that were run.';
+	END IF;
+	SELECT * INTO run FROM omni_ingest.batch_ledger l
+	 WHERE l.batch_id = b AND l.status = 'loaded' ORDER BY l.run_id DESC LIMIT 1;
+	IF NOT FOUND THEN
+		run := latest;
+	END IF;
+
+	out := format(E'# Batch ingest report: %s\n\n', @extschema@.omni_markdown_inline(b, false))
+		|| E'| | |\n|---|---|\n'
+		|| format(E'| status | %s (run %s) |\n', @extschema@.omni_markdown_inline(run.status, false), run.run_id)
+		|| format(E'| contract | %s, version %s |\n', @extschema@.omni_markdown_inline(run.contract_ref, true), run.contract_version)
+		|| format(E'| file | %s |\n', @extschema@.omni_markdown_inline(coalesce(run.path, '-'), true))
+		|| format(E'| file size | %s bytes |\n', coalesce(run.file_size::text, '-'))
+		|| format(E'| file SHA-256 | %s |\n', @extschema@.omni_markdown_inline(coalesce(run.file_sha256, '-'), true))
+		|| format(E'| row limit | %s |\n', coalesce(run.row_limit::text, 'none'))
+		|| format(E'| started | %s |\n', to_char(run.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'))
+		|| format(E'| duration | %s ms |\n',
+		          coalesce(round(extract(epoch FROM run.finished_at - run.started_at) * 1000)::text, '-'))
+		|| format(E'| run by | %s |\n\n', @extschema@.omni_markdown_inline(run.run_by::text, false));
+
+	out := out || E'## What was read and written\n\n| count | value | meaning |\n|---|---:|---|\n'
+		|| format(E'| lines read | %s | lines of the file, blank ones included |\n', run.lines_read)
+		|| format(E'| blank lines | %s | not records |\n', run.blank_lines)
+		|| format(E'| total | %s | non-blank lines |\n', run.total)
+		|| format(E'| valid | %s | lines that are records satisfying the contract and rules |\n', run.valid)
+		|| format(E'| invalid | %s | lines in the reject table |\n', run.invalid)
+		|| format(E'| Bronze inserted | %s | new Bronze rows |\n', run.inserted)
+		|| format(E'| Bronze skipped | %s | records already in Bronze |\n', run.skipped)
+		|| format(E'| Silver inserted | %s | new tickets |\n', run.silver_inserted)
+		|| format(E'| Silver updated | %s | newer versions that replaced older ones |\n', run.silver_updated)
+		|| format(E'| Silver unchanged | %s | identical to what Silver held |\n', run.silver_unchanged)
+		|| format(E'| Silver superseded | %s | older than what Silver held |\n', run.silver_superseded)
+		|| format(E'| write errors | %s | |\n\n', run.errors);
+
+	out := out || E'## Reconcile\n\n';
+	IF run.status = 'loaded' THEN
+		out := out || E'| check | expected | actual | ok | detail |\n|---|---:|---:|---|---|\n';
+		FOR r IN SELECT * FROM @extschema@.omni_reconcile(b, false) LOOP
+			out := out || format(E'| %s | %s | %s | %s | %s |\n', @extschema@.omni_markdown_inline(r.check_name, false),
+			                     r.expected, r.actual, CASE WHEN r.ok THEN 'yes' ELSE '**no**' END,
+			                     @extschema@.omni_markdown_inline(coalesce(r.detail, ''), false));
+			IF r.check_name = 'verdict' THEN
+				checks_ok := r.ok;
+			ELSIF NOT r.ok THEN
+				failing := failing || r.check_name || '; ';
+			END IF;
+		END LOOP;
+		out := out || E'\n';
+	ELSE
+		out := out || format(E'Not reconciled: the batch has no loaded run (latest run: %s).\n\n',
+		                     @extschema@.omni_markdown_inline(latest.status, false));
+	END IF;
+
+	out := out || E'## Rejected lines\n\n';
+	SELECT count(*) INTO n FROM omni_ingest.reject j WHERE j.run_id = run.run_id;
+	IF n = 0 THEN
+		out := out || E'None.\n\n';
+	ELSE
+		out := out || E'Top reasons (a line can have several):\n\n'
+			|| E'| keyword | at | lines | example lines | example message |\n|---|---|---:|---|---|\n';
+		FOR r IN
+			SELECT e->>'keyword' AS keyword, e->>'instance_path' AS at, count(*) AS lines,
+			       string_agg(j.line_number::text, ', ' ORDER BY j.line_number)
+			         FILTER (WHERE j.line_number IS NOT NULL) AS all_lines,
+			       min(e->>'message') AS message
+			  FROM omni_ingest.reject j, jsonb_array_elements(j.reasons) AS e
+			 WHERE j.run_id = run.run_id
+			 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 10
+		LOOP
+			out := out || format(E'| %s | %s | %s | %s | %s |\n', @extschema@.omni_markdown_inline(r.keyword, false),
+			                     @extschema@.omni_markdown_inline(CASE WHEN r.at = '' THEN '/' ELSE r.at END, true), r.lines,
+			                     array_to_string((string_to_array(r.all_lines, ', '))[1:3], ', '),
+			                     @extschema@.omni_markdown_inline(r.message, false));
+		END LOOP;
+		out := out || E'\n';
+	END IF;
+
+	out := out || E'## Runs of this batch\n\n| run | status | started (UTC) | total | valid | invalid | error |\n|---:|---|---|---:|---:|---:|---|\n';
+	FOR r IN SELECT * FROM omni_ingest.batch_ledger l WHERE l.batch_id = b ORDER BY l.run_id LOOP
+		out := out || format(E'| %s | %s | %s | %s | %s | %s | %s |\n', r.run_id,
+		                     @extschema@.omni_markdown_inline(r.status, false),
+		                     to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
+		                     r.total, r.valid, r.invalid,
+		                     @extschema@.omni_markdown_inline(coalesce(r.error_sqlstate || ': ' || r.error_message, ''), false));
+	END LOOP;
+
+	out := out || E'\n## Recommended action\n\n';
+	IF run.status <> 'loaded' THEN
+		IF latest.status IN ('failed', 'interrupted') THEN
+			out := out || format(E'**Rerun after fix.** The latest run %s%s; nothing of it was written. '
+			                     'Fix the cause, then run the same call again.\n',
+			                     @extschema@.omni_markdown_inline(latest.status, false),
+			                     @extschema@.omni_markdown_inline(coalesce(' (' || latest.error_sqlstate || ': ' || latest.error_message || ')', ''),
+			                         false));
+		ELSE
+			out := out || E'**Load.** The batch has only been dry-run; load it with dry_run => false.\n';
+		END IF;
+	ELSIF NOT checks_ok THEN
+		IF failing LIKE '%Silver%' THEN
+			out := out || format(E'**Replay after repair.** Silver does not match Bronze (%s). Repair Silver '
+			                     'or its mapping, then run %s.\n', @extschema@.omni_markdown_inline(rtrim(failing, '; '), false),
+			                     @extschema@.omni_markdown_inline(format('omni_replay(%L)', b), true));
+		ELSE
+			out := out || format(E'**Investigate.** The batch does not reconcile (%s).\n',
+			                     @extschema@.omni_markdown_inline(rtrim(failing, '; '), false));
+		END IF;
+	ELSIF run.invalid > 0 THEN
+		out := out || format(E'**Proceed**, and fix the %s rejected lines at the source; load the '
+		                     'corrected lines under a new batch id.\n', run.invalid);
+	ELSE
+		out := out || E'**Proceed.** Every line was loaded and the batch reconciles.\n';
+	END IF;
+	RETURN out;
+END
+$report$;

@@ -458,7 +458,8 @@ BEGIN
 		ELSIF judgment = 'quarantine' THEN
 			status := 'quarantined';
 		ELSE
-			SELECT * INTO r FROM @extschema@.omni_ingest_jsonl(j->>'path', asset_batch_id, dry_run, j->>'contract_ref');
+			SELECT * INTO r FROM @extschema@.omni_ingest_jsonl(j->>'path', asset_batch_id, dry_run,
+			                                                   j->>'contract_ref', NULL::bigint);
 			status := r.status;
 			run_id := r.run_id;
 			any_failed := any_failed OR r.status = 'failed';
@@ -487,6 +488,24 @@ $manifest$;
 COMMENT ON FUNCTION omni_ingest_manifest(text, boolean) IS
 	'validate a source manifest, judge each asset by the gate policy and its real size and SHA-256, and load the accepted assets';
 REVOKE ALL ON FUNCTION omni_ingest_manifest(text, boolean) FROM PUBLIC;
+
+-- A value from the data as Markdown inline text, for a table cell or a
+-- heading of a report
+CREATE FUNCTION omni_markdown_inline(value text, code boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $md$
+	-- A code span only when nothing in it needs escaping (a backtick, a
+	-- pipe, a backslash or a line break); otherwise escaped text
+	SELECT CASE WHEN code AND value <> '' AND value !~ '[`|\\\r\n]'
+	            THEN '`' || value || '`'
+	            ELSE regexp_replace(regexp_replace(value, '[\r\n]+', ' ', 'g'),
+	                                '[\\`*\[\]<>#|~&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])', '\\\&', 'g')
+	       END
+$md$;
+COMMENT ON FUNCTION omni_markdown_inline(text, boolean) IS
+	'a value as Markdown inline text for a table cell or heading: line breaks become spaces and Markdown specials are escaped; with code, a code span when the value allows one';
 
 CREATE FUNCTION omni_ingest_report(batch_id text)
 RETURNS text
@@ -521,18 +540,18 @@ BEGIN
 		run := latest;
 	END IF;
 
-	out := format(E'# Batch ingest report: %s\n\n', b)
+	out := format(E'# Batch ingest report: %s\n\n', @extschema@.omni_markdown_inline(b, false))
 		|| E'| | |\n|---|---|\n'
-		|| format(E'| status | %s (run %s) |\n', run.status, run.run_id)
-		|| format(E'| contract | `%s`, version %s |\n', run.contract_ref, run.contract_version)
-		|| format(E'| file | `%s` |\n', coalesce(run.path, '-'))
+		|| format(E'| status | %s (run %s) |\n', @extschema@.omni_markdown_inline(run.status, false), run.run_id)
+		|| format(E'| contract | %s, version %s |\n', @extschema@.omni_markdown_inline(run.contract_ref, true), run.contract_version)
+		|| format(E'| file | %s |\n', @extschema@.omni_markdown_inline(coalesce(run.path, '-'), true))
 		|| format(E'| file size | %s bytes |\n', coalesce(run.file_size::text, '-'))
-		|| format(E'| file SHA-256 | `%s` |\n', coalesce(run.file_sha256, '-'))
+		|| format(E'| file SHA-256 | %s |\n', @extschema@.omni_markdown_inline(coalesce(run.file_sha256, '-'), true))
 		|| format(E'| row limit | %s |\n', coalesce(run.row_limit::text, 'none'))
 		|| format(E'| started | %s |\n', to_char(run.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'))
 		|| format(E'| duration | %s ms |\n',
 		          coalesce(round(extract(epoch FROM run.finished_at - run.started_at) * 1000)::text, '-'))
-		|| format(E'| run by | %s |\n\n', run.run_by);
+		|| format(E'| run by | %s |\n\n', @extschema@.omni_markdown_inline(run.run_by::text, false));
 
 	out := out || E'## What was read and written\n\n| count | value | meaning |\n|---|---:|---|\n'
 		|| format(E'| lines read | %s | lines of the file, blank ones included |\n', run.lines_read)
@@ -552,9 +571,9 @@ BEGIN
 	IF run.status = 'loaded' THEN
 		out := out || E'| check | expected | actual | ok | detail |\n|---|---:|---:|---|---|\n';
 		FOR r IN SELECT * FROM @extschema@.omni_reconcile(b, false) LOOP
-			out := out || format(E'| %s | %s | %s | %s | %s |\n', r.check_name, r.expected,
-			                     r.actual, CASE WHEN r.ok THEN 'yes' ELSE '**no**' END,
-			                     coalesce(r.detail, ''));
+			out := out || format(E'| %s | %s | %s | %s | %s |\n', @extschema@.omni_markdown_inline(r.check_name, false),
+			                     r.expected, r.actual, CASE WHEN r.ok THEN 'yes' ELSE '**no**' END,
+			                     @extschema@.omni_markdown_inline(coalesce(r.detail, ''), false));
 			IF r.check_name = 'verdict' THEN
 				checks_ok := r.ok;
 			ELSIF NOT r.ok THEN
@@ -563,7 +582,8 @@ BEGIN
 		END LOOP;
 		out := out || E'\n';
 	ELSE
-		out := out || format(E'Not reconciled: the batch has no loaded run (latest run: %s).\n\n', latest.status);
+		out := out || format(E'Not reconciled: the batch has no loaded run (latest run: %s).\n\n',
+		                     @extschema@.omni_markdown_inline(latest.status, false));
 	END IF;
 
 	out := out || E'## Rejected lines\n\n';
@@ -582,37 +602,42 @@ BEGIN
 			 WHERE j.run_id = run.run_id
 			 GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 10
 		LOOP
-			out := out || format(E'| %s | `%s` | %s | %s | %s |\n', r.keyword,
-			                     CASE WHEN r.at = '' THEN '/' ELSE r.at END, r.lines,
+			out := out || format(E'| %s | %s | %s | %s | %s |\n', @extschema@.omni_markdown_inline(r.keyword, false),
+			                     @extschema@.omni_markdown_inline(CASE WHEN r.at = '' THEN '/' ELSE r.at END, true), r.lines,
 			                     array_to_string((string_to_array(r.all_lines, ', '))[1:3], ', '),
-			                     replace(r.message, '|', '\|'));
+			                     @extschema@.omni_markdown_inline(r.message, false));
 		END LOOP;
 		out := out || E'\n';
 	END IF;
 
 	out := out || E'## Runs of this batch\n\n| run | status | started (UTC) | total | valid | invalid | error |\n|---:|---|---|---:|---:|---:|---|\n';
 	FOR r IN SELECT * FROM omni_ingest.batch_ledger l WHERE l.batch_id = b ORDER BY l.run_id LOOP
-		out := out || format(E'| %s | %s | %s | %s | %s | %s | %s |\n', r.run_id, r.status,
+		out := out || format(E'| %s | %s | %s | %s | %s | %s | %s |\n', r.run_id,
+		                     @extschema@.omni_markdown_inline(r.status, false),
 		                     to_char(r.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'),
 		                     r.total, r.valid, r.invalid,
-		                     coalesce(r.error_sqlstate || ': ' || r.error_message, ''));
+		                     @extschema@.omni_markdown_inline(coalesce(r.error_sqlstate || ': ' || r.error_message, ''), false));
 	END LOOP;
 
 	out := out || E'\n## Recommended action\n\n';
 	IF run.status <> 'loaded' THEN
 		IF latest.status IN ('failed', 'interrupted') THEN
 			out := out || format(E'**Rerun after fix.** The latest run %s%s; nothing of it was written. '
-			                     'Fix the cause, then run the same call again.\n', latest.status,
-			                     coalesce(' (' || latest.error_sqlstate || ': ' || latest.error_message || ')', ''));
+			                     'Fix the cause, then run the same call again.\n',
+			                     @extschema@.omni_markdown_inline(latest.status, false),
+			                     @extschema@.omni_markdown_inline(coalesce(' (' || latest.error_sqlstate || ': ' || latest.error_message || ')', ''),
+			                         false));
 		ELSE
 			out := out || E'**Load.** The batch has only been dry-run; load it with dry_run => false.\n';
 		END IF;
 	ELSIF NOT checks_ok THEN
 		IF failing LIKE '%Silver%' THEN
 			out := out || format(E'**Replay after repair.** Silver does not match Bronze (%s). Repair Silver '
-			                     'or its mapping, then run omni_replay(%L).\n', rtrim(failing, '; '), b);
+			                     'or its mapping, then run %s.\n', @extschema@.omni_markdown_inline(rtrim(failing, '; '), false),
+			                     @extschema@.omni_markdown_inline(format('omni_replay(%L)', b), true));
 		ELSE
-			out := out || format(E'**Investigate.** The batch does not reconcile (%s).\n', rtrim(failing, '; '));
+			out := out || format(E'**Investigate.** The batch does not reconcile (%s).\n',
+			                     @extschema@.omni_markdown_inline(rtrim(failing, '; '), false));
 		END IF;
 	ELSIF run.invalid > 0 THEN
 		out := out || format(E'**Proceed**, and fix the %s rejected lines at the source; load the '
@@ -659,9 +684,10 @@ RETURNS event_trigger
 AS 'MODULE_PATHNAME', 'omni_ingest_drop_guard'
 LANGUAGE C;
 COMMENT ON FUNCTION omni_ingest_drop_guard() IS
-	'refuse DROP EXTENSION omni_ingest while it holds ingested data, unless omni_ingest.allow_drop_data is on';
+	'refuse a drop that would destroy ingested data (of the extension, its schema, its owner''s objects, or a data table), unless omni_ingest.allow_drop_data is on';
+-- At the start of every DROP: judge a drop of the extension itself, and
+-- note which data tables hold rows, whose deletion the module then refuses
 CREATE EVENT TRIGGER omni_ingest_drop_guard ON ddl_command_start
-	WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA')
 	EXECUTE FUNCTION omni_ingest_drop_guard();
 
 -- Contracts are not secret: anyone may read them (omni_validate resolves

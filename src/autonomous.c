@@ -103,6 +103,11 @@ AutonomousExec(const char *sql, int nparams, const char **params, char **result)
 	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
 	{
 		dsm_detach(seg);
+		ereport(WARNING,
+				(errmsg("no background worker is free to write the batch ledger in a transaction of its own"),
+				 errdetail("No slot of max_worker_processes (%d) is free. The ledger is written in the current transaction instead: a crash, a cancel or a rollback of this transaction now loses the run's ledger row.",
+						   max_worker_processes),
+				 errhint("Raise max_worker_processes.")));
 		return false;
 	}
 

@@ -231,7 +231,7 @@ LedgerExec(const char *sql, int n, Oid *types, Datum *values, char *nulls,
 void
 LedgerBegin(RunRecord *run)
 {
-	run->durable = !IsolationUsesXactSnapshot() && max_worker_processes > 0;
+	run->durable = !IsolationUsesXactSnapshot();
 	run->status = RUN_RUNNING;
 	LedgerInsert(run);
 }

@@ -12,6 +12,7 @@
 PG_MODULE_MAGIC;
 
 int			omni_chunk_rows = 1000;
+int			omni_chunk_bytes = 64 * 1024 * 1024;
 int			omni_max_line_bytes = 16 * 1024 * 1024;
 int			omni_reject_line_bytes = 8192;
 bool		omni_allow_drop_data = false;
@@ -37,6 +38,19 @@ _PG_init(void)
 							&omni_chunk_rows,
 							1000, 1, 100000,
 							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	/*
+	 * A chunk travels as one array per column; an array cannot exceed 1GB.
+	 * A chunk holds at most this much record data plus one record (at most
+	 * max_line_bytes), so the largest settings stay below that.
+	 */
+	DefineCustomIntVariable("omni_ingest.chunk_bytes",
+							"Record bytes buffered before a chunk is written, whatever chunk_rows says.",
+							NULL,
+							&omni_chunk_bytes,
+							64 * 1024 * 1024, 64 * 1024, 512 * 1024 * 1024,
+							PGC_USERSET, GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
 
 	DefineCustomIntVariable("omni_ingest.max_line_bytes",

@@ -19,6 +19,7 @@ typedef enum OmniDuplicateKeys
 
 /* GUCs (omni_ingest.*) */
 extern int	omni_chunk_rows;
+extern int	omni_chunk_bytes;
 extern int	omni_max_line_bytes;
 extern int	omni_reject_line_bytes;
 extern bool omni_allow_drop_data;

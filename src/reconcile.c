@@ -146,7 +146,7 @@ ReconcileManifest(Checks *checks, const char *batch_id, const char *funcschema)
 	actual = QueryCount(psprintf("SELECT pg_catalog.count(*) FILTER (WHERE v.ok),"
 								 " pg_catalog.string_agg(a.source_id, ', ') FILTER (WHERE NOT v.ok)"
 								 MANIFEST_FROM
-								 " CROSS JOIN LATERAL (SELECT r.ok FROM %s.omni_reconcile(a.asset_batch_id) AS r"
+								 " CROSS JOIN LATERAL (SELECT r.ok FROM %s.omni_reconcile(a.asset_batch_id, false) AS r"
 								 "   WHERE r.check_name OPERATOR(pg_catalog.=) 'verdict') AS v"
 								 MANIFEST_WHERE " AND run.file_sha256 IS NOT NULL",
 								 quote_identifier(funcschema)),

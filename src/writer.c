@@ -327,6 +327,7 @@ WriterBegin(Contract *contract, const char *batch_id, int64 run_id, bool dry_run
 	w->run_id = run_id;
 	w->dry_run = dry_run;
 	w->chunk_rows = n;
+	w->chunk_bytes = omni_chunk_bytes;
 
 	if (OidIsValid(contract->silver_table))
 	{
@@ -377,15 +378,28 @@ WriterBegin(Contract *contract, const char *batch_id, int64 run_id, bool dry_run
 	return w;
 }
 
-/* Buffer a valid record; flush when the chunk is full */
+/*
+ * Flush first if adding bytes to the chunk would make it too large: by
+ * rows, or by bytes (a chunk travels as arrays, and an array cannot exceed
+ * 1GB).  A record larger than the limit makes a chunk of its own.
+ */
+static void
+WriterMakeRoom(Writer *w, int nbuffered, int64 bytes)
+{
+	if (nbuffered >= w->chunk_rows ||
+		(w->buffered_bytes > 0 && w->buffered_bytes + bytes > w->chunk_bytes))
+		WriterFlush(w);
+	w->buffered_bytes += bytes;
+}
+
+/* Buffer a valid record; flush first when the chunk is full */
 void
 WriterAddRecord(Writer *w, Jsonb *record, int64 line_number)
 {
 	if (w->dry_run)
 		return;
 
-	if (w->nrecords >= w->chunk_rows)
-		WriterFlush(w);
+	WriterMakeRoom(w, w->nrecords, VARSIZE(record));
 
 	{
 		MemoryContext old = MemoryContextSwitchTo(w->chunk_cxt);
@@ -443,7 +457,7 @@ RejectLineText(const char *data, int len, int limit, bool *cut)
 	return cstring_to_text_with_len(buf.data, buf.len);
 }
 
-/* Buffer a rejected line; flush when the chunk is full */
+/* Buffer a rejected line; flush first when the chunk is full */
 void
 WriterAddReject(Writer *w, int64 line_number, int64 offset, int64 line_bytes,
 				const char *data, int len, bool truncated, Jsonb *reasons)
@@ -455,8 +469,10 @@ WriterAddReject(Writer *w, int64 line_number, int64 offset, int64 line_bytes,
 	if (w->dry_run)
 		return;
 
-	if (w->nrejects >= w->chunk_rows)
-		WriterFlush(w);
+	/* What is kept of the line: at most the limit, \xNN for a byte */
+	WriterMakeRoom(w, w->nrejects,
+				   Min((int64) len * 4, (int64) omni_reject_line_bytes) +
+				   VARSIZE_ANY(reasons));
 
 	old = MemoryContextSwitchTo(w->chunk_cxt);
 	i = w->nrejects++;
@@ -749,6 +765,7 @@ WriterFlush(Writer *w)
 		w->nrejects = 0;
 	}
 
+	w->buffered_bytes = 0;
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(w->chunk_cxt);
 }

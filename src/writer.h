@@ -31,8 +31,10 @@ typedef struct Writer
 	bool		silver_only;	/* replay: records come from Bronze */
 	int			chunk_rows;
 	List	   *silver_columns;	/* SilverColumn *: how Silver holds the fields */
+	int64		chunk_bytes;	/* flush before buffered bytes exceed this */
 
-	/* valid records waiting for the next flush */
+	/* valid records and rejects waiting for the next flush, and their bytes */
+	int64		buffered_bytes;
 	int			nrecords;
 	Datum	   *payloads;
 	Datum	   *fingerprints;
