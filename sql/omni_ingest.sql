@@ -322,7 +322,10 @@ $rules$;
 COMMENT ON FUNCTION omni_manifest_rule_violations(jsonb) IS
 	'the business rules of a source manifest that it breaks, one message each';
 
-CREATE FUNCTION omni_ingest_manifest(manifest_path text, dry_run boolean DEFAULT false)
+-- The manifest load itself.  Callers reach it through omni_ingest_manifest,
+-- which checks their rights and runs it as the extension owner, who alone
+-- writes the manifest tables.
+CREATE FUNCTION omni_ingest.manifest_load(manifest_path text, dry_run boolean)
 RETURNS TABLE (manifest_id text, source_id text, judgment text, status text,
                asset_batch_id text, run_id bigint, reasons jsonb)
 LANGUAGE plpgsql VOLATILE
@@ -485,6 +488,15 @@ BEGIN
 	END IF;
 END
 $manifest$;
+COMMENT ON FUNCTION omni_ingest.manifest_load(text, boolean) IS
+	'the load behind omni_ingest_manifest, run as the extension owner';
+REVOKE ALL ON FUNCTION omni_ingest.manifest_load(text, boolean) FROM PUBLIC;
+
+CREATE FUNCTION omni_ingest_manifest(manifest_path text, dry_run boolean DEFAULT false)
+RETURNS TABLE (manifest_id text, source_id text, judgment text, status text,
+               asset_batch_id text, run_id bigint, reasons jsonb)
+AS 'MODULE_PATHNAME', 'omni_ingest_manifest'
+LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION omni_ingest_manifest(text, boolean) IS
 	'validate a source manifest, judge each asset by the gate policy and its real size and SHA-256, and load the accepted assets';
 REVOKE ALL ON FUNCTION omni_ingest_manifest(text, boolean) FROM PUBLIC;
@@ -749,6 +761,7 @@ AS 'MODULE_PATHNAME', 'omni_ingest_contract_changed'
 LANGUAGE C;
 COMMENT ON FUNCTION omni_ingest.contract_changed() IS
 	'statement trigger: invalidate the compiled contracts of every backend';
+REVOKE ALL ON FUNCTION omni_ingest.contract_changed() FROM PUBLIC;
 CREATE TRIGGER contract_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
 	ON omni_ingest.contract FOR EACH STATEMENT EXECUTE FUNCTION omni_ingest.contract_changed();
 CREATE TRIGGER contract_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE

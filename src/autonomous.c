@@ -13,7 +13,9 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/pg_authid.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -26,6 +28,7 @@
 #include "utils/memutils.h"
 #include "utils/resowner.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 
 #include "autonomous.h"
 #include "owner.h"
@@ -48,6 +51,27 @@ typedef struct AutonomousShared
 
 PGDLLEXPORT void omni_ingest_autonomous_main(Datum arg);
 
+/*
+ * The role the worker connects as: the extension owner, whose writes these
+ * are.  A worker cannot connect as a role that may not log in (PostgreSQL
+ * 15 checks rolcanlogin for background workers too), so for an owner
+ * created NOLOGIN it connects as the bootstrap superuser, which runs the
+ * same fixed statements with the same rights.
+ */
+static Oid
+WorkerRole(void)
+{
+	Oid			owner = OmniExtensionOwner();
+	HeapTuple	tuple = SearchSysCache1(AUTHOID, ObjectIdGetDatum(owner));
+	bool		can_login;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "role with OID %u does not exist", owner);
+	can_login = ((Form_pg_authid) GETSTRUCT(tuple))->rolcanlogin;
+	ReleaseSysCache(tuple);
+	return can_login ? owner : BOOTSTRAP_SUPERUSERID;
+}
+
 /* Copy sql and parameters into a new segment */
 static dsm_segment *
 AutonomousPack(const char *sql, int nparams, const char **params)
@@ -64,7 +88,7 @@ AutonomousPack(const char *sql, int nparams, const char **params)
 	shared = dsm_segment_address(seg);
 	memset(shared, 0, offsetof(AutonomousShared, data));
 	shared->database_id = MyDatabaseId;
-	shared->role_id = OmniExtensionOwner();
+	shared->role_id = WorkerRole();
 	shared->nparams = nparams;
 
 	p = shared->data;
@@ -122,12 +146,12 @@ AutonomousExec(const char *sql, int nparams, const char **params, char **result)
 	{
 		char	   *message = pstrdup(shared->error[0] ? shared->error :
 									  "the worker exited before committing");
+		Oid			role = shared->role_id;
 
 		dsm_detach(seg);
 		ereport(NOTICE,
 				(errmsg("could not write the batch ledger in a transaction of its own: %s", message),
-				 errdetail("The worker runs as the extension owner, %s.",
-						   GetUserNameFromId(OmniExtensionOwner(), false)),
+				 errdetail("The worker runs as %s.", GetUserNameFromId(role, false)),
 				 errhint("The ledger is written in the current transaction instead.")));
 		return false;
 	}

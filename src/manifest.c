@@ -1,25 +1,32 @@
 /*
  * manifest.c
- *		File access for manifest-driven loads.
+ *		Manifest-driven loads: the entry point and its file access.
  *
- * omni_ingest_manifest (in the install script) validates a source
+ * omni_ingest.manifest_load (in the install script) validates a source
  * manifest, judges its assets by the gate policy and loads the accepted
- * ones with omni_ingest_jsonl.  The two things it needs from the server's
- * file system are here, behind the same privilege check as
- * omni_ingest_jsonl: reading the manifest document itself, and the size and
- * SHA-256 of a declared asset, to compare with what the manifest says
- * before anything is loaded.
+ * ones with omni_ingest_jsonl.  omni_ingest_manifest, here, is how callers
+ * reach it: it checks the caller's rights, then runs it as the extension
+ * owner, who alone writes the manifest tables.  The two things the load
+ * needs from the server's file system are here too, behind the same
+ * privilege check as omni_ingest_jsonl: reading the manifest document
+ * itself, and the size and SHA-256 of a declared asset, to compare with
+ * what the manifest says before anything is loaded.
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
+#include "utils/tuplestore.h"
 
 #include "omni_ingest.h"
+#include "owner.h"
 #include "parse.h"
 #include "reader.h"
+#include "spi_util.h"
 
 /* Largest manifest document read */
 #define MANIFEST_MAX_BYTES (16 * 1024 * 1024)
@@ -104,4 +111,48 @@ omni_file_fingerprint(PG_FUNCTION_ARGS)
 
 	tupdesc = BlessTupleDesc(tupdesc);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * omni_ingest_manifest(manifest_path text, dry_run boolean) returns the
+ * rows of omni_ingest.manifest_load
+ *
+ * The manifest and every asset it names are server files: the caller must
+ * be allowed to read server files, as for omni_ingest_jsonl.  The load
+ * then runs as the extension owner, and its runs are recorded for the
+ * caller.
+ */
+PG_FUNCTION_INFO_V1(omni_ingest_manifest);
+Datum
+omni_ingest_manifest(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	bool		dry_run = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+	char	   *path;
+	Oid			types[2] = {TEXTOID, BOOLOID};
+	Datum		values[2];
+	OwnerSwitch owner;
+	int			save_nestlevel;
+
+	if (PG_ARGISNULL(0) || (path = text_to_cstring(PG_GETARG_TEXT_PP(0)))[0] == '\0')
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("manifest_path must not be null or empty"),
+				 errhint("Pass the absolute path of a manifest file on the database server.")));
+	CheckServerFileReadable(path);
+	InitMaterializedSRF(fcinfo, 0);
+
+	values[0] = CStringGetTextDatum(path);
+	values[1] = BoolGetDatum(dry_run);
+	SPI_connect();
+	save_nestlevel = OmniPinSearchPath();
+	OmniBecomeOwner(&owner);
+	OmniSpiExec("SELECT * FROM omni_ingest.manifest_load($1, $2)",
+				2, types, values, NULL, false, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		tuplestore_puttuple(rsinfo->setResult, SPI_tuptable->vals[i]);
+	OmniRestoreCaller(&owner);
+	OmniRestoreSearchPath(save_nestlevel);
+	SPI_finish();
+	return (Datum) 0;
 }

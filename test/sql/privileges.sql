@@ -4,9 +4,11 @@
 -- no role below the extension owner writes the extension's tables.
 \getenv root OMNI_TEST_ROOT
 \set tickets :root '/test/data/many.jsonl'
+\set gates :root '/test/data/manifests/gates.json'
 \set VERBOSITY default
 TRUNCATE omni_ingest.batch_ledger, omni_ingest.reject,
-         omni_ingest.raw_ticket_event, omni_ingest.ticket_fact RESTART IDENTITY;
+         omni_ingest.raw_ticket_event, omni_ingest.ticket_fact,
+         omni_ingest.manifest, omni_ingest.manifest_asset RESTART IDENTITY;
 
 -- The three roles: none can log in, each includes the one before
 SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname LIKE 'omni\_ingest\_%' ORDER BY 1;
@@ -28,6 +30,7 @@ RESET ROLE;
 -- A loader without pg_read_server_files may not make the server read a file
 SET ROLE omni_regress_nofiles;
 SELECT status FROM omni_ingest_jsonl('/srv/drop/tickets.jsonl', 'priv-2');
+SELECT status FROM omni_ingest_manifest('/srv/drop/manifest.json');
 RESET ROLE;
 
 -- A loader loads and reconciles without any write privilege on the tables
@@ -36,6 +39,7 @@ SELECT status, total, valid, inserted FROM omni_ingest_jsonl(:'tickets', 'priv-3
 SELECT check_name, ok FROM omni_reconcile('priv-3') WHERE check_name = 'verdict';
 SELECT status, silver_updated FROM omni_replay('priv-3');
 CALL omni_ingest_jsonl_resumable(:'tickets', 'priv-3r', commit_every => 10);
+SELECT source_id, judgment, status FROM omni_ingest_manifest(:'gates') ORDER BY source_id;
 -- ... and can change neither contracts, nor targets, nor the ledger
 SELECT * FROM omni_register_contract('{"$id": "omni://regress/evil/v1"}');
 INSERT INTO omni_ingest.contract (contract_ref, version, schema, schema_sha256)
@@ -44,8 +48,9 @@ UPDATE omni_ingest.contract_target SET silver_table = 'pg_catalog.pg_class';
 UPDATE omni_ingest.batch_ledger SET path = '/etc/passwd' WHERE batch_id = 'priv-3';
 DELETE FROM omni_ingest.raw_ticket_event;
 RESET ROLE;
--- The run is recorded for the role that asked for it
+-- The runs are recorded for the role that asked for them
 SELECT batch_id, status, run_by FROM omni_ingest.batch_ledger ORDER BY run_id;
+SELECT manifest_id, status FROM omni_ingest.manifest;
 
 -- A reader reads, reconciles and reports, and cannot load or replay
 SET ROLE omni_regress_reader;
