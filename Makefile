@@ -20,6 +20,7 @@ OBJS = \
 	src/replay.o \
 	src/resumable.o \
 	src/guard.o \
+	src/budget.o \
 	$(patsubst %.c,%.o,$(wildcard src/jsonschema/*.c))
 
 # The current install script is assembled from the hand-written SQL and the

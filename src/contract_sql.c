@@ -19,6 +19,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "budget.h"
 #include "contract.h"
 
 /* The compiled contract named by argument 0 */
@@ -37,7 +38,7 @@ omni_contract_validate(PG_FUNCTION_ARGS)
 {
 	Contract   *contract = ContractArg(fcinfo);
 
-	PG_RETURN_BOOL(JsonSchemaValidate(contract->program, PG_GETARG_JSONB_P(1), NULL));
+	PG_RETURN_BOOL(BudgetValidate(contract->program, PG_GETARG_JSONB_P(1), NULL));
 }
 
 /* omni_contract_validation_errors(contract_ref text, instance jsonb) */
@@ -53,7 +54,7 @@ omni_contract_validation_errors(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;
 	contract = ContractArg(fcinfo);
-	(void) JsonSchemaValidate(contract->program, PG_GETARG_JSONB_P(1), &errors);
+	(void) BudgetValidate(contract->program, PG_GETARG_JSONB_P(1), &errors);
 
 	JsonSchemaErrorsToTuplestore(rsinfo, errors);
 	return (Datum) 0;

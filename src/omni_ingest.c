@@ -4,6 +4,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -17,6 +19,8 @@ int			omni_reject_line_bytes = 8192;
 bool		omni_allow_drop_data = false;
 bool		omni_raise_on_failure = false;
 char	   *omni_allowed_directories = NULL;
+int			omni_validation_work_limit = 100000000;
+int			omni_validation_memory_limit = 65536;	/* kB */
 
 void		_PG_init(void);
 
@@ -71,6 +75,27 @@ _PG_init(void)
 							   "",
 							   PGC_SUSET, GUC_LIST_INPUT,
 							   NULL, NULL, NULL);
+
+	/*
+	 * The validation budget.  Steps are CPU time, which a role may spend
+	 * anyway (statement_timeout is its own to set); memory is the server's,
+	 * so only a superuser moves its ceiling.
+	 */
+	DefineCustomIntVariable("omni_ingest.validation_work_limit",
+							"Subschemas one validation may apply to parts of an instance.",
+							"Over it, an SQL call fails and a record of a load is rejected.",
+							&omni_validation_work_limit,
+							100000000, 1, INT_MAX,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("omni_ingest.validation_memory_limit",
+							"Memory one validation may allocate.",
+							"Over it, an SQL call fails and a record of a load is rejected.",
+							&omni_validation_memory_limit,
+							65536, 64, MAX_KILOBYTES,
+							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("omni_ingest");
 }

@@ -17,5 +17,7 @@ extern int	omni_reject_line_bytes;
 extern bool omni_allow_drop_data;
 extern bool omni_raise_on_failure;
 extern char *omni_allowed_directories;
+extern int	omni_validation_work_limit;
+extern int	omni_validation_memory_limit;	/* kB */
 
 #endif							/* OMNI_INGEST_H */
