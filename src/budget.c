@@ -22,7 +22,7 @@
 #define BUDGET_STEPS_MSG "validation of the instance exceeded omni_ingest.validation_work_limit (%d steps)"
 #define BUDGET_MEMORY_MSG "validation of the instance exceeded omni_ingest.validation_memory_limit (%d kB)"
 
-/* The limits in force, from the settings */
+/* Fill in the limits in force, from the settings */
 void
 BudgetLimits(JsonSchemaLimits *limits)
 {
@@ -30,7 +30,7 @@ BudgetLimits(JsonSchemaLimits *limits)
 	limits->max_memory = (Size) omni_validation_memory_limit * 1024;
 }
 
-/* The message naming the limit a validation went over */
+/* Word the reason of a validation stopped over budget, naming the limit */
 static char *
 BudgetMessage(JsonSchemaResult result)
 {

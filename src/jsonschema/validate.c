@@ -102,9 +102,9 @@ JsvBudgetArm(JsvCtx *ctx)
 }
 
 /*
- * The check every JSV_CHECK_EVERY steps (ctx->ticks ran out): serve
- * interrupts (a cancel or a statement_timeout raises its error here), then
- * stop when the steps or the memory are over budget.  False: stop.
+ * Check interrupts and the budget, when ctx->ticks ran out (every
+ * JSV_CHECK_EVERY steps): a cancel or a statement_timeout raises its error
+ * here; over the steps or the memory, stop.  False: stop.
  */
 static pg_noinline bool
 JsvBudgetCheck(JsvCtx *ctx)
