@@ -23,6 +23,7 @@ OBJS = \
 	src/resumable.o \
 	src/guard.o \
 	src/owner.o \
+	src/budget.o \
 	$(patsubst %.c,%.o,$(wildcard src/jsonschema/*.c))
 
 # The current install script is assembled from the hand-written SQL and the

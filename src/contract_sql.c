@@ -19,6 +19,7 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 
+#include "budget.h"
 #include "contract.h"
 
 /* The compiled contract named by argument 0, pinned */
@@ -36,7 +37,7 @@ Datum
 omni_contract_validate(PG_FUNCTION_ARGS)
 {
 	Contract   *contract = ContractArg(fcinfo);
-	bool		valid = JsonSchemaValidate(contract->program, PG_GETARG_JSONB_P(1), NULL);
+	bool		valid = BudgetValidate(contract->program, PG_GETARG_JSONB_P(1), NULL);
 
 	ContractRelease(contract, false);
 	PG_RETURN_BOOL(valid);
@@ -55,7 +56,7 @@ omni_contract_validation_errors(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		return (Datum) 0;
 	contract = ContractArg(fcinfo);
-	(void) JsonSchemaValidate(contract->program, PG_GETARG_JSONB_P(1), &errors);
+	(void) BudgetValidate(contract->program, PG_GETARG_JSONB_P(1), &errors);
 	ContractRelease(contract, false);
 
 	JsonSchemaErrorsToTuplestore(rsinfo, errors);

@@ -30,6 +30,7 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
+#include "budget.h"
 #include "contract.h"
 #include "ingest.h"
 #include "ledger.h"
@@ -102,12 +103,9 @@ IngestLine(IngestState *state, ReaderLine *line)
 							 JsonSchemaMakeError("", "", "json",
 												 psprintf("line is a JSON %s, not an object",
 														  JB_ROOT_IS_SCALAR(record) ? "scalar" : "array")));
-		else
-		{
-			(void) JsonSchemaValidate(state->contract->program, record, &errors);
+		else if (BudgetValidateRecord(state->contract->program, record, &errors))
 			CheckRecordRules(state->contract, state->writer->silver_columns,
 							 record, &errors);
-		}
 	}
 
 	if (errors == NIL)

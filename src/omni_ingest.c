@@ -4,6 +4,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "utils/guc.h"
 
@@ -25,6 +27,8 @@ static const struct config_enum_entry duplicate_keys_options[] = {
 	{"last_wins", OMNI_DUPLICATE_KEYS_LAST_WINS, false},
 	{NULL, 0, false}
 };
+int			omni_validation_work_limit = 100000000;
+int			omni_validation_memory_limit = 65536;	/* kB */
 
 void		_PG_init(void);
 
@@ -101,6 +105,27 @@ _PG_init(void)
 							 duplicate_keys_options,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+
+	/*
+	 * The validation budget.  Steps are CPU time, which a role may spend
+	 * anyway (statement_timeout is its own to set); memory is the server's,
+	 * so only a superuser moves its ceiling.
+	 */
+	DefineCustomIntVariable("omni_ingest.validation_work_limit",
+							"Subschemas one validation may apply to parts of an instance.",
+							"Over it, an SQL call fails and a record of a load is rejected.",
+							&omni_validation_work_limit,
+							100000000, 1, INT_MAX,
+							PGC_USERSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("omni_ingest.validation_memory_limit",
+							"Memory one validation may allocate.",
+							"Over it, an SQL call fails and a record of a load is rejected.",
+							&omni_validation_memory_limit,
+							65536, 64, MAX_KILOBYTES,
+							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("omni_ingest");
 }

@@ -26,5 +26,7 @@ extern bool omni_allow_drop_data;
 extern bool omni_raise_on_failure;
 extern char *omni_allowed_directories;
 extern int	omni_duplicate_keys;
+extern int	omni_validation_work_limit;
+extern int	omni_validation_memory_limit;	/* kB */
 
 #endif							/* OMNI_INGEST_H */

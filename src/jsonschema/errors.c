@@ -118,6 +118,8 @@ JsvAddError(JsvCtx *ctx, const char *key, int keylen, const char *keyword,
 	}
 	e->message = pstrdup(msg);
 	*ctx->errors = lappend(*ctx->errors, e);
+	/* paths may be long, and errors many: they count against the budget */
+	(void) JsvMemoryCheck(ctx, 0);
 }
 
 /* Report a failed keyword at the current instance location */

@@ -7,6 +7,8 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
+
 #include "jsonschema/jsonschema_int.h"
 
 #define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
@@ -691,6 +693,8 @@ JsvCheckUriTemplate(const char *s, int len)
 bool
 JsvFormatCheck(JsvFormat fmt, const char *s, int len)
 {
+	/* each check is one pass over the string, which may be long */
+	CHECK_FOR_INTERRUPTS();
 	switch (fmt)
 	{
 		case JSV_FMT_DATE_TIME:

@@ -54,13 +54,38 @@ extern JsonSchema *JsonSchemaCompile(Jsonb *schema,
 									 MemoryContext mcxt);
 
 /*
- * Validate an instance.  Returns true when valid.  When errors is not NULL,
- * every failure is appended to *errors as a JsonSchemaError * allocated in
- * CurrentMemoryContext; when it is NULL the validator may stop at the first
- * failure.
+ * Bounds on one validation, so that a hostile instance or schema (anyOf
+ * over a recursive $ref is exponential in the instance's depth) stops
+ * instead of running on or taking the server's memory.  Zero: no bound.
  */
-extern bool JsonSchemaValidate(JsonSchema *schema, Jsonb *instance,
-							   List **errors);
+typedef struct JsonSchemaLimits
+{
+	int64		max_steps;		/* subschemas applied to values */
+	Size		max_memory;		/* bytes the validation may allocate */
+} JsonSchemaLimits;
+
+/* How a validation ended */
+typedef enum JsonSchemaResult
+{
+	JSON_SCHEMA_VALID,
+	JSON_SCHEMA_INVALID,
+	JSON_SCHEMA_OVER_STEPS,		/* stopped: more than max_steps */
+	JSON_SCHEMA_OVER_MEMORY		/* stopped: more than max_memory */
+} JsonSchemaResult;
+
+/*
+ * Validate an instance.  When errors is not NULL, every failure is
+ * appended to *errors as a JsonSchemaError * allocated in
+ * CurrentMemoryContext; when it is NULL the validator may stop at the first
+ * failure.  limits may be NULL (no bounds).  A validation over its limits
+ * unwinds by itself and returns JSON_SCHEMA_OVER_*; *errors then holds what
+ * was found before it stopped, an incomplete list.  Its memory is what
+ * CurrentMemoryContext (and its children) grew by, freed with that context.
+ * Interrupts (cancel, statement_timeout) are checked as it goes.
+ */
+extern JsonSchemaResult JsonSchemaValidate(JsonSchema *schema, Jsonb *instance,
+										   List **errors,
+										   const JsonSchemaLimits *limits);
 
 /* Build a JsonSchemaError (strings are copied into CurrentMemoryContext) */
 extern JsonSchemaError *JsonSchemaMakeError(const char *instance_path,

@@ -269,7 +269,23 @@ typedef struct JsvCtx
 	int			kpath_len;
 	int			scope_len;
 	int			depth;			/* schemas applied in place at this location */
+
+	/* budget: see JsvBudgetCheck */
+	int			ticks;			/* steps left before the next check */
+	int			period;			/* steps between the last check and the next */
+	int64		steps;			/* steps taken, as of the last check */
+	int64		max_steps;
+	Size		max_memory;		/* 0: unbounded */
+	Size		mem_base;		/* mcxt's allocation when the validation began */
+	MemoryContext mcxt;			/* where the validation allocates */
+	JsonSchemaResult over;		/* JSON_SCHEMA_OVER_*: unwinding; else VALID */
 } JsvCtx;
+
+/*
+ * Stop at this failure?  Without an error list the first failure decides;
+ * a validation over its budget stops whatever it collects.
+ */
+#define JsvStop(ctx) ((ctx)->errors == NULL || (ctx)->over != JSON_SCHEMA_VALID)
 
 /* Evaluated object keys / array items, for unevaluated* (one bit each) */
 typedef struct JsvEval
@@ -372,7 +388,8 @@ extern bool JsvDescendChild(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v,
 							const char *key, int keylen);
 extern bool JsvQuiet(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v, JsvEval *ev);
 extern bool JsvQuietChild(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v);
-extern JsvEval *JsvEvalNew(const JsonbValue *v);
+extern JsvEval *JsvEvalNew(JsvCtx *ctx, const JsonbValue *v);
+extern bool JsvMemoryCheck(JsvCtx *ctx, Size more);
 
 /* validate_container.c */
 extern bool JsvCheckObject(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev);

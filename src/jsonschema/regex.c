@@ -24,6 +24,7 @@
 
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
+#include "miscadmin.h"
 #include "nodes/value.h"
 #include "lib/stringinfo.h"
 #include "utils/memutils.h"
@@ -432,6 +433,8 @@ JsvRxTranslate(const char *src, int len, bool *icu, char **err)
 		char		c = *rx.p;
 		int			start = rx.out.len;
 
+		CHECK_FOR_INTERRUPTS();
+
 		switch (c)
 		{
 			case '\\':
@@ -758,7 +761,11 @@ JsvRegexValid(const char *pattern, int len)
 	if (are == NULL)
 		return false;
 	if (!JsvRegexBuild(&re, are, icu, &err))
+	{
+		/* the engine gives up when a cancel is pending: not "invalid" */
+		CHECK_FOR_INTERRUPTS();
 		return false;
+	}
 	pg_regfree(&re);
 	return true;
 }

@@ -16,10 +16,12 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
+
 #include "jsonschema/jsonschema_int.h"
 
 #define JSV_SIMPLE_MAX_ITEMS 64
-#define JSV_SIMPLE_BUDGET 20000
+#define JSV_SIMPLE_BUDGET 1000000
 #define JSV_WBUF_KEEP 65536		/* longest subject whose buffer is kept */
 
 /* One atom with its repeat bounds */
@@ -212,7 +214,12 @@ JsvSimpleCompile(const char *src, int len)
 	return s;
 }
 
-/* Match items[i..] at pos; -1 when the step budget ran out */
+/*
+ * Match items[i..] at pos; -1 when the budget ran out.  Calls and bytes
+ * scanned both spend it, so a match takes a few milliseconds at most
+ * before a long subject that backtracks goes to the engine (which checks
+ * interrupts itself).
+ */
 static int
 JsvSimpleAt(const JsvSimple *s, int i, const unsigned char *str, int pos, int len,
 			int *budget)
@@ -229,6 +236,7 @@ JsvSimpleAt(const JsvSimple *s, int i, const unsigned char *str, int pos, int le
 	limit = (it->max < 0) ? len - pos : Min(it->max, len - pos);
 	while (k < limit && (it->set[str[pos + k] >> 3] & (1 << (str[pos + k] & 7))))
 		k++;
+	*budget -= k;				/* checked by the next call */
 	if (k < it->min)
 		return 0;
 	if (it->min == it->max)
@@ -304,6 +312,8 @@ JsvRegexMatch(JsonSchema *prog, JsvRegex *r, const char *s, int len)
 		return true;
 	if (rc == REG_NOMATCH)
 		return false;
+	/* the engine gives up when a cancel is pending: serve it first */
+	CHECK_FOR_INTERRUPTS();
 	{
 		char		buf[256];
 

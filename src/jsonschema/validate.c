@@ -11,6 +11,12 @@
  * items other keywords evaluated: a JsvEval bit set is threaded through
  * the in-place applicators only when some node asks for it, so schemas
  * without those keywords pay nothing.
+ *
+ * Every validation runs on a budget: each subschema applied to a value is
+ * a step, and every JSV_CHECK_EVERY steps the validator serves interrupts
+ * and measures its memory.  Over budget it sets ctx->over; from then on
+ * every step fails at once and every loop stops at its next failure, so
+ * the validation unwinds by itself, with no error thrown.
  */
 #include "postgres.h"
 
@@ -30,6 +36,16 @@
  */
 #define JSV_MAX_DEPTH 1000
 
+/*
+ * Steps between two checks of interrupts and memory: microseconds of work,
+ * so a cancel is served at once, yet rare enough to cost nothing measurable
+ * (a ticket takes fewer steps than this).
+ */
+#define JSV_CHECK_EVERY 64
+
+/* max_steps of a validation without a step limit (no overflow in + 1) */
+#define JSV_UNBOUNDED (PG_INT64_MAX / 2)
+
 
 /* Grow a scratch array kept in the program's context */
 static void *
@@ -47,6 +63,62 @@ JsvGrow(JsonSchema *prog, void *arr, int *cap, int need, Size elem)
 		arr = repalloc(arr, newcap * elem);
 	*cap = newcap;
 	return arr;
+}
+
+/* Stop the validation over budget: every later step fails at once */
+static bool
+JsvOver(JsvCtx *ctx, JsonSchemaResult why)
+{
+	ctx->over = why;
+	ctx->ticks = 0;
+	return false;
+}
+
+/*
+ * Measure the validation's memory: what its context grew by since it began,
+ * plus more bytes about to be allocated.  False (and stopped) when that is
+ * over the budget, or when the validation is stopped already.
+ */
+bool
+JsvMemoryCheck(JsvCtx *ctx, Size more)
+{
+	Size		used;
+
+	if (ctx->max_memory == 0 || ctx->over != JSON_SCHEMA_VALID)
+		return ctx->over == JSON_SCHEMA_VALID;
+	used = MemoryContextMemAllocated(ctx->mcxt, true);
+	used = used > ctx->mem_base ? used - ctx->mem_base : 0;
+	if (used + more > ctx->max_memory)
+		return JsvOver(ctx, JSON_SCHEMA_OVER_MEMORY);
+	return true;
+}
+
+/* Count down to the next check: every JSV_CHECK_EVERY steps, and at max_steps + 1 */
+static void
+JsvBudgetArm(JsvCtx *ctx)
+{
+	ctx->period = (int) Min((int64) JSV_CHECK_EVERY, ctx->max_steps + 1 - ctx->steps);
+	ctx->ticks = ctx->period;
+}
+
+/*
+ * Check interrupts and the budget, when ctx->ticks ran out (every
+ * JSV_CHECK_EVERY steps): a cancel or a statement_timeout raises its error
+ * here; over the steps or the memory, stop.  False: stop.
+ */
+static pg_noinline bool
+JsvBudgetCheck(JsvCtx *ctx)
+{
+	CHECK_FOR_INTERRUPTS();
+	if (ctx->over != JSON_SCHEMA_VALID)
+		return false;
+	ctx->steps += ctx->period;
+	if (ctx->steps > ctx->max_steps)
+		return JsvOver(ctx, JSON_SCHEMA_OVER_STEPS);
+	if (!JsvMemoryCheck(ctx, 0))
+		return false;
+	JsvBudgetArm(ctx);
+	return true;
 }
 
 /* Push a keyword-path segment (only while collecting errors) */
@@ -139,14 +211,19 @@ JsvQuietChild(JsvCtx *ctx, const JsvEdge *e, const JsonbValue *v)
 	return ok;
 }
 
-/* Make an empty evaluation set for a container value */
+/*
+ * Make an empty evaluation set for a container value.  (A large one is
+ * measured at once; if that stops the validation, the set is still usable.)
+ */
 JsvEval *
-JsvEvalNew(const JsonbValue *v)
+JsvEvalNew(JsvCtx *ctx, const JsonbValue *v)
 {
 	JsvEval    *ev = palloc(sizeof(JsvEval));
 
 	ev->n = JsonContainerSize(v->val.binary.data);
 	ev->bits = palloc0((ev->n + 7) / 8 + 1);
+	if (unlikely(ev->n > 8192))
+		(void) JsvMemoryCheck(ctx, 0);
 	return ev;
 }
 
@@ -230,7 +307,7 @@ JsvCheckString(JsvCtx *ctx, JsvNode *n, const JsonbValue *v)
 	{
 		JsvReport(ctx, "maxLength", "string is longer than %d characters", n->max_length);
 		ok = false;
-		if (!ctx->errors)
+		if (JsvStop(ctx))
 			return false;
 	}
 	if (n->min_length > 0 && (len < n->min_length ||
@@ -238,14 +315,14 @@ JsvCheckString(JsvCtx *ctx, JsvNode *n, const JsonbValue *v)
 	{
 		JsvReport(ctx, "minLength", "string is shorter than %d characters", n->min_length);
 		ok = false;
-		if (!ctx->errors)
+		if (JsvStop(ctx))
 			return false;
 	}
 	if (n->pattern && !JsvRegexMatch(ctx->prog, n->pattern, s, len))
 	{
 		JsvReport(ctx, "pattern", "string does not match pattern \"%s\"", n->pattern->source);
 		ok = false;
-		if (!ctx->errors)
+		if (JsvStop(ctx))
 			return false;
 	}
 	if (n->format != JSV_FMT_NONE && n->format != JSV_FMT_UNKNOWN &&
@@ -268,7 +345,7 @@ JsvCheckNumber(JsvCtx *ctx, JsvNode *n, const JsonbValue *v)
 	do { \
 		JsvReport(ctx, kw, fmt, JsvNumText(lim)); \
 		ok = false; \
-		if (!ctx->errors) \
+		if (JsvStop(ctx)) \
 			return false; \
 	} while (0)
 
@@ -319,7 +396,7 @@ JsvCheckInPlace(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 	int			i;
 
 #define JSV_IP_FAIL() \
-	do { ok = false; if (!ctx->errors) return false; } while (0)
+	do { ok = false; if (JsvStop(ctx)) return false; } while (0)
 
 	if (n->ref.node && !JsvDescend(ctx, &n->ref, v, ev))
 		JSV_IP_FAIL();
@@ -341,7 +418,7 @@ JsvCheckInPlace(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 
 		for (i = 0; i < n->nany; i++)
 		{
-			JsvEval    *sub = ev ? JsvEvalNew(v) : NULL;
+			JsvEval    *sub = ev ? JsvEvalNew(ctx, v) : NULL;
 
 			if (JsvQuiet(ctx, &n->any_of[i], v, sub))
 			{
@@ -350,6 +427,8 @@ JsvCheckInPlace(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 				if (ev == NULL)
 					break;
 			}
+			else if (unlikely(ctx->over))
+				return false;
 		}
 		if (matched == 0)
 		{
@@ -364,13 +443,15 @@ JsvCheckInPlace(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 
 		for (i = 0; i < n->none && matched < 2; i++)
 		{
-			JsvEval    *sub = ev ? JsvEvalNew(v) : NULL;
+			JsvEval    *sub = ev ? JsvEvalNew(ctx, v) : NULL;
 
 			if (JsvQuiet(ctx, &n->one_of[i], v, sub))
 			{
 				matched++;
 				keep = sub;
 			}
+			else if (unlikely(ctx->over))
+				return false;
 		}
 		if (matched != 1)
 		{
@@ -383,14 +464,19 @@ JsvCheckInPlace(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 		else
 			JsvEvalMerge(ev, keep);
 	}
-	if (n->not_.node && JsvQuiet(ctx, &n->not_, v, NULL))
+	if (n->not_.node)
 	{
-		JsvReport(ctx, "not", "value must not match the schema");
-		JSV_IP_FAIL();
+		if (JsvQuiet(ctx, &n->not_, v, NULL))
+		{
+			JsvReport(ctx, "not", "value must not match the schema");
+			JSV_IP_FAIL();
+		}
+		else if (unlikely(ctx->over))
+			return false;	/* stopped, not "did not match" */
 	}
 	if (n->if_.node)
 	{
-		JsvEval    *sub = ev ? JsvEvalNew(v) : NULL;
+		JsvEval    *sub = ev ? JsvEvalNew(ctx, v) : NULL;
 
 		if (JsvQuiet(ctx, &n->if_, v, sub))
 		{
@@ -398,6 +484,8 @@ JsvCheckInPlace(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 			if (n->then_.node && !JsvDescend(ctx, &n->then_, v, ev))
 				JSV_IP_FAIL();
 		}
+		else if (unlikely(ctx->over))
+			return false;
 		else if (n->else_.node && !JsvDescend(ctx, &n->else_, v, ev))
 			JSV_IP_FAIL();
 	}
@@ -428,13 +516,13 @@ JsvCheckUnevaluated(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, uint8 t, JsvEv
 				JsvReportAt(ctx, k.str, k.len, "unevaluatedProperties",
 							"property \"%.*s\" is unevaluated and not allowed", k.len, k.str);
 				ok = false;
-				if (!ctx->errors)
+				if (JsvStop(ctx))
 					return false;
 			}
 			else if (!JsvDescendChild(ctx, &n->unevaluated_properties, &val, k.str, k.len))
 			{
 				ok = false;
-				if (!ctx->errors)
+				if (JsvStop(ctx))
 					return false;
 			}
 			else
@@ -461,13 +549,13 @@ JsvCheckUnevaluated(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, uint8 t, JsvEv
 					ctx->ipath_len = ilen;
 				}
 				ok = false;
-				if (!ctx->errors)
+				if (JsvStop(ctx))
 					return false;
 			}
 			else if (!JsvDescendChild(ctx, &n->unevaluated_items, &val, NULL, i))
 			{
 				ok = false;
-				if (!ctx->errors)
+				if (JsvStop(ctx))
 					return false;
 			}
 			else
@@ -497,6 +585,10 @@ JsvValidateNode(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 	}
 	if (has == 0)
 		return true;
+
+	/* one step; now and then, interrupts and the budget */
+	if (unlikely(--ctx->ticks <= 0) && !JsvBudgetCheck(ctx))
+		return false;
 
 	if (unlikely(++ctx->depth > JSV_MAX_DEPTH))
 		ereport(ERROR,
@@ -530,7 +622,7 @@ JsvValidateNode(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 	}
 
 #define JSV_FAIL() \
-	do { ok = false; if (!ctx->errors) goto done; } while (0)
+	do { ok = false; if (JsvStop(ctx)) goto done; } while (0)
 
 	t = JsvTypeOf(v);
 	if ((has & JSV_K_TYPE) && !(n->types & t) &&
@@ -566,7 +658,7 @@ JsvValidateNode(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 
 	if ((has & JSV_K_UNEVAL) && (t == JSV_T_OBJECT || t == JSV_T_ARRAY))
 	{
-		local = JsvEvalNew(v);
+		local = JsvEvalNew(ctx, v);
 		ev = local;
 	}
 	switch (t)
@@ -605,11 +697,13 @@ done:
 }
 
 /* Validate an instance; see jsonschema.h */
-bool
-JsonSchemaValidate(JsonSchema *schema, Jsonb *instance, List **errors)
+JsonSchemaResult
+JsonSchemaValidate(JsonSchema *schema, Jsonb *instance, List **errors,
+				   const JsonSchemaLimits *limits)
 {
 	JsvCtx		ctx;
 	JsonbValue	v;
+	bool		ok;
 
 	ctx.prog = schema;
 	ctx.errors = errors;
@@ -617,6 +711,18 @@ JsonSchemaValidate(JsonSchema *schema, Jsonb *instance, List **errors)
 	ctx.kpath_len = 0;
 	ctx.scope_len = 0;
 	ctx.depth = 0;
+	ctx.steps = 0;
+	ctx.max_steps = (limits && limits->max_steps > 0) ?
+		Min(limits->max_steps, JSV_UNBOUNDED) : JSV_UNBOUNDED;
+	JsvBudgetArm(&ctx);
+	ctx.max_memory = limits ? limits->max_memory : 0;
+	ctx.mcxt = CurrentMemoryContext;
+	ctx.mem_base = ctx.max_memory ? MemoryContextMemAllocated(ctx.mcxt, true) : 0;
+	ctx.over = JSON_SCHEMA_VALID;
+
 	JsvRootValue(instance, &v);
-	return JsvValidateNode(&ctx, schema->root, &v, NULL);
+	ok = JsvValidateNode(&ctx, schema->root, &v, NULL);
+	if (ctx.over != JSON_SCHEMA_VALID)
+		return ctx.over;
+	return ok ? JSON_SCHEMA_VALID : JSON_SCHEMA_INVALID;
 }

@@ -9,6 +9,7 @@
  */
 #include "postgres.h"
 
+#include "miscadmin.h"
 #include "utils/jsonb.h"
 
 #include "jsonschema/jsonschema_int.h"
@@ -23,7 +24,7 @@ JsvCheckObject(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 	int			i;
 
 #define JSV_OBJ_FAIL() \
-	do { ok = false; if (!ctx->errors) return false; } while (0)
+	do { ok = false; if (JsvStop(ctx)) return false; } while (0)
 
 	if (n->min_properties >= 0 && size < n->min_properties)
 	{
@@ -221,6 +222,8 @@ JsvFindDuplicate(JsonbContainer *c, int *i, int *j)
 		qsort(items, size, sizeof(JsvHashedItem), JsvHashedCmp);
 		/* report the pair a pairwise scan would: smallest j, then smallest i */
 		for (a = 0; a < size; a++)
+		{
+			CHECK_FOR_INTERRUPTS();
 			for (b = a + 1; b < size && items[b].hash == items[a].hash; b++)
 			{
 				int			lo = items[a].index;
@@ -235,6 +238,7 @@ JsvFindDuplicate(JsonbContainer *c, int *i, int *j)
 					found = true;
 				}
 			}
+		}
 	}
 	pfree(items);
 	return found;
@@ -251,7 +255,7 @@ JsvCheckArray(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 	JsonbValue	val;
 
 #define JSV_ARR_FAIL() \
-	do { ok = false; if (!ctx->errors) return false; } while (0)
+	do { ok = false; if (JsvStop(ctx)) return false; } while (0)
 
 	if (n->min_items >= 0 && size < n->min_items)
 	{
@@ -309,6 +313,8 @@ JsvCheckArray(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 				if (ev == NULL && n->max_contains < 0 && matches >= n->min_contains)
 					break;
 			}
+			else if (unlikely(ctx->over))
+				return false;	/* stopped, not "did not match" */
 		}
 		if (matches < n->min_contains)
 		{
@@ -328,9 +334,12 @@ JsvCheckArray(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 	}
 	if (n->unique_items && size > 1)
 	{
-		int			i,
-					j;
+		int			i = 0,
+					j = 0;
 
+		/* a long array's copy is measured before it is made */
+		if (size > 1024 && !JsvMemoryCheck(ctx, sizeof(JsvHashedItem) * size))
+			return false;
 		if (JsvFindDuplicate(c, &i, &j))
 		{
 			JsvReport(ctx, "uniqueItems", "array items %d and %d are equal", i, j);

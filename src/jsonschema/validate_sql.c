@@ -15,6 +15,7 @@
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 
+#include "budget.h"
 #include "contract.h"
 #include "jsonschema/jsonschema.h"
 
@@ -137,7 +138,7 @@ omni_validate(PG_FUNCTION_ARGS)
 		prog = cache->prog;
 	else
 		prog = JsvCachedProgram(fcinfo, PG_GETARG_JSONB_P(0));
-	PG_RETURN_BOOL(JsonSchemaValidate(prog, PG_GETARG_JSONB_P(1), NULL));
+	PG_RETURN_BOOL(BudgetValidate(prog, PG_GETARG_JSONB_P(1), NULL));
 }
 
 /* omni_validation_errors(schema jsonb, instance jsonb): one row per failure */
@@ -156,7 +157,7 @@ omni_validation_errors(PG_FUNCTION_ARGS)
 	schema = PG_GETARG_JSONB_P(0);
 	instance = PG_GETARG_JSONB_P(1);
 	prog = JsvCachedProgram(fcinfo, schema);
-	(void) JsonSchemaValidate(prog, instance, &errors);
+	(void) BudgetValidate(prog, instance, &errors);
 
 	JsonSchemaErrorsToTuplestore(rsinfo, errors);
 	return (Datum) 0;

@@ -179,6 +179,25 @@ write("hostile_values.jsonl", [
     typed(29, doc={"a/b~c": 1}).replace(b'"a/b~c": 1', b'"a/b~c": 1, "a/b~c": 2'),  # 29 pointer escapes
 ])
 
+# budget.jsonl: for jsonschema_budget.sql, whose test contract checks "tags"
+# with anyOf over a recursive $ref (two array branches and a string leaf):
+# an array nested n deep whose innermost item is no string makes both
+# branches fail at every level, 2^n ways
+def nested(n):
+    v = 1
+    for _ in range(n):
+        v = [v]
+    return v
+
+
+write("budget.jsonl", [
+    line(ticket(301)),                          # 1 valid
+    line(ticket(302, tags=[])),                 # 2 valid, no tags
+    line(ticket(303, tags=nested(40))),         # 3 over the work limit: rejected for it alone
+    line(ticket(304, status="reopened")),       # 4 invalid, the usual reason
+    line(ticket(305, tags=DROP)),               # 5 valid
+])
+
 # manifests/: source manifests over the fixtures above
 import hashlib
 
