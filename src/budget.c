@@ -21,6 +21,7 @@
 /* The messages, the same for an error and for a reject reason */
 #define BUDGET_STEPS_MSG "validation of the instance exceeded omni_ingest.validation_work_limit (%d steps)"
 #define BUDGET_MEMORY_MSG "validation of the instance exceeded omni_ingest.validation_memory_limit (%d kB)"
+#define BUDGET_DEPTH_MSG "json schema evaluation does not terminate: more than %d schemas applied in place at one instance location"
 
 /* Fill in the limits in force, from the settings */
 void
@@ -36,6 +37,8 @@ BudgetMessage(JsonSchemaResult result)
 {
 	if (result == JSON_SCHEMA_OVER_STEPS)
 		return psprintf(BUDGET_STEPS_MSG, omni_validation_work_limit);
+	if (result == JSON_SCHEMA_OVER_DEPTH)
+		return psprintf(BUDGET_DEPTH_MSG, JSON_SCHEMA_MAX_IN_PLACE);
 	return psprintf(BUDGET_MEMORY_MSG, omni_validation_memory_limit);
 }
 
@@ -65,6 +68,11 @@ BudgetValidate(JsonSchema *prog, Jsonb *instance, List **errors)
 				 errdetail("The validation was stopped when it had allocated more than %d kB.",
 						   omni_validation_memory_limit),
 				 errhint("Simplify the schema (unevaluatedItems or unevaluatedProperties under a recursive anyOf keep sets for every branch tried), or have a superuser raise omni_ingest.validation_memory_limit.")));
+	if (result == JSON_SCHEMA_OVER_DEPTH)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg(BUDGET_DEPTH_MSG, JSON_SCHEMA_MAX_IN_PLACE),
+				 errhint("A reference cycle that does not descend into the instance never ends.")));
 	return result == JSON_SCHEMA_VALID;
 }
 

@@ -64,13 +64,23 @@ typedef struct JsonSchemaLimits
 	Size		max_memory;		/* bytes the validation may allocate */
 } JsonSchemaLimits;
 
+/*
+ * Bound on schemas applied in place, one inside the other, at a single
+ * instance location: only a reference cycle that never descends into the
+ * instance gets this far
+ */
+#define JSON_SCHEMA_MAX_IN_PLACE 1000
+
 /* How a validation ended */
 typedef enum JsonSchemaResult
 {
 	JSON_SCHEMA_VALID,
 	JSON_SCHEMA_INVALID,
 	JSON_SCHEMA_OVER_STEPS,		/* stopped: more than max_steps */
-	JSON_SCHEMA_OVER_MEMORY		/* stopped: more than max_memory */
+	JSON_SCHEMA_OVER_MEMORY,	/* stopped: more than max_memory */
+	JSON_SCHEMA_OVER_DEPTH		/* stopped: a cycle of schemas applied in
+								 * place that never descends (a schema's
+								 * fault, whatever the limits) */
 } JsonSchemaResult;
 
 /*

@@ -34,7 +34,7 @@
  * instance gets this far.  (Descending is bounded by the instance's depth
  * and by the stack: see stack_is_too_deep below.)
  */
-#define JSV_MAX_DEPTH 1000
+#define JSV_MAX_DEPTH JSON_SCHEMA_MAX_IN_PLACE
 
 /*
  * Steps between two checks of interrupts and memory: microseconds of work,
@@ -591,11 +591,10 @@ JsvValidateNode(JsvCtx *ctx, JsvNode *n, const JsonbValue *v, JsvEval *ev)
 		return false;
 
 	if (unlikely(++ctx->depth > JSV_MAX_DEPTH))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("json schema evaluation does not terminate: more than %d schemas applied in place at one instance location",
-						JSV_MAX_DEPTH),
-				 errhint("A reference cycle that does not descend into the instance never ends.")));
+	{
+		ctx->depth--;
+		return JsvOver(ctx, JSON_SCHEMA_OVER_DEPTH);
+	}
 
 	/*
 	 * An instance nested deeper than the stack allows is rejected as a

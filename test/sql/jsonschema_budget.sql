@@ -111,4 +111,17 @@ RESET omni_ingest.validation_work_limit;
 
 DELETE FROM omni_ingest.contract_target WHERE contract_ref = 'omni://contracts/test/budget/v1';
 DELETE FROM omni_ingest.contract WHERE contract_ref = 'omni://contracts/test/budget/v1';
+
+-- A schema whose in-place cycle only some records enter (here, those with
+-- tags): those records are rejected for it, the others are judged as usual
+SELECT * FROM omni_register_contract('{"$id": "omni://contracts/test/cycle/v1",
+    "if": {"required": ["tags"]}, "then": {"$ref": "#"}}');
+SELECT total, valid, invalid
+  FROM omni_ingest_jsonl(:'budget', 'cycle-1', dry_run => true,
+                         contract_ref => 'omni://contracts/test/cycle/v1');
+\set VERBOSITY terse
+SELECT omni_contract_validate('omni://contracts/test/cycle/v1', '{"tags": []}');
+\set VERBOSITY default
+SELECT omni_contract_validate('omni://contracts/test/cycle/v1', '{"no_tags": []}');
+DELETE FROM omni_ingest.contract WHERE contract_ref = 'omni://contracts/test/cycle/v1';
 DROP TABLE hostile;
