@@ -70,6 +70,7 @@
 #include "utils/syscache.h"
 
 #include "omni_ingest.h"
+#include "owner.h"
 #include "spi_util.h"
 
 /* A data table, as found when a DROP statement began */
@@ -113,32 +114,6 @@ NamesInclude(List *names, const char *name)
 	return false;
 }
 
-/* The schema and the owner of the extension; false when it is not there */
-static bool
-ExtensionSchemaAndOwner(Oid *schema, Oid *owner)
-{
-	Relation	rel;
-	ScanKeyData key;
-	SysScanDesc scan;
-	HeapTuple	tup;
-	bool		found;
-
-	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
-				CStringGetDatum("omni_ingest"));
-	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
-	tup = systable_getnext(scan);
-	found = HeapTupleIsValid(tup);
-	if (found)
-	{
-		*schema = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
-		*owner = ((Form_pg_extension) GETSTRUCT(tup))->extowner;
-	}
-	systable_endscan(scan);
-	table_close(rel, AccessShareLock);
-	return found;
-}
-
 /* Owner of a schema, or InvalidOid */
 static Oid
 NamespaceOwnerOid(Oid nsp)
@@ -175,7 +150,7 @@ DropsExtension(Node *parsetree, List **schemas, List **roles)
 
 	*schemas = NIL;
 	*roles = NIL;
-	if (!ExtensionSchemaAndOwner(&ext_schema, &ext_owner))
+	if (!OmniExtensionSchemaAndOwner(&ext_schema, &ext_owner))
 		return false;
 
 	if (IsA(parsetree, DropStmt))

@@ -183,11 +183,12 @@ IngestLines(IngestState *state)
 }
 
 /*
- * Run the ingest in a subtransaction.  Returns NULL on success; on failure
- * everything the run wrote is gone and the error is returned.
+ * Run step(arg) in a subtransaction.  Returns NULL on success; on failure
+ * everything the step wrote is rolled back and the error is returned,
+ * copied into error_cxt.
  */
-static ErrorData *
-IngestInSubtransaction(IngestState *state)
+ErrorData *
+IngestInSubtransaction(IngestStep step, void *arg, MemoryContext error_cxt)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
@@ -198,14 +199,14 @@ IngestInSubtransaction(IngestState *state)
 
 	PG_TRY();
 	{
-		IngestLines(state);
+		step(arg);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
 	}
 	PG_CATCH();
 	{
-		MemoryContextSwitchTo(cxt);
+		MemoryContextSwitchTo(error_cxt);
 		edata = CopyErrorData();
 		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
@@ -214,6 +215,13 @@ IngestInSubtransaction(IngestState *state)
 	}
 	PG_END_TRY();
 	return edata;
+}
+
+/* IngestLines as an IngestStep */
+static void
+IngestLinesStep(void *arg)
+{
+	IngestLines((IngestState *) arg);
 }
 
 /*
@@ -464,7 +472,7 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 
 		IngestProgressStart(&state);
 
-		edata = IngestInSubtransaction(&state);
+		edata = IngestInSubtransaction(IngestLinesStep, &state, CurrentMemoryContext);
 		pgstat_progress_end_command();
 
 		/* The file's SHA-256 covers all of it, also when a limit stopped early */

@@ -25,7 +25,12 @@ typedef struct IngestState
 	MemoryContext line_cxt;		/* reset after every line */
 } IngestState;
 
+/* A part of a run that IngestInSubtransaction rolls back when it fails */
+typedef void (*IngestStep) (void *arg);
+
 extern void IngestPrepare(IngestState *state, RunRecord *run);
+extern ErrorData *IngestInSubtransaction(IngestStep step, void *arg,
+										 MemoryContext error_cxt);
 extern void IngestProgressStart(IngestState *state);
 extern void IngestLines(IngestState *state);
 extern void IngestAddWriterCounts(RunRecord *run, Writer *writer);

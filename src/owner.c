@@ -28,7 +28,6 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_extension.h"
-#include "commands/extension.h"
 #include "miscadmin.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -65,27 +64,47 @@ OwnerSubXactCallback(SubXactEvent event, SubTransactionId mySubid,
 		acting_role = InvalidOid;
 }
 
-/* The owner of the omni_ingest extension */
-Oid
-OmniExtensionOwner(void)
+/*
+ * The schema and the owner of the omni_ingest extension; false when it is
+ * not installed in this database
+ */
+bool
+OmniExtensionSchemaAndOwner(Oid *schema, Oid *owner)
 {
-	Oid			extension = get_extension_oid("omni_ingest", false);
 	Relation	rel;
 	ScanKeyData key;
 	SysScanDesc scan;
 	HeapTuple	tuple;
-	Oid			owner;
+	bool		found;
 
 	rel = table_open(ExtensionRelationId, AccessShareLock);
-	ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
-				ObjectIdGetDatum(extension));
-	scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+	ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+				CStringGetDatum("omni_ingest"));
+	scan = systable_beginscan(rel, ExtensionNameIndexId, true, NULL, 1, &key);
 	tuple = systable_getnext(scan);
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "extension omni_ingest (OID %u) has no catalog row", extension);
-	owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+	found = HeapTupleIsValid(tuple);
+	if (found)
+	{
+		*schema = ((Form_pg_extension) GETSTRUCT(tuple))->extnamespace;
+		*owner = ((Form_pg_extension) GETSTRUCT(tuple))->extowner;
+	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/* The owner of the omni_ingest extension */
+Oid
+OmniExtensionOwner(void)
+{
+	Oid			schema;
+	Oid			owner;
+
+	if (!OmniExtensionSchemaAndOwner(&schema, &owner))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("extension \"omni_ingest\" does not exist"),
+				 errhint("Create it with CREATE EXTENSION omni_ingest.")));
 	return owner;
 }
 

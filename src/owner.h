@@ -15,6 +15,7 @@ typedef struct OwnerSwitch
 	bool		set_acting;		/* this switch recorded the acting role */
 } OwnerSwitch;
 
+extern bool OmniExtensionSchemaAndOwner(Oid *schema, Oid *owner);
 extern Oid	OmniExtensionOwner(void);
 extern void OmniBecomeOwner(OwnerSwitch *sw);
 extern void OmniRestoreCaller(OwnerSwitch *sw);

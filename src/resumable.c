@@ -132,6 +132,25 @@ LoadSegment(IngestState *state, FileDigest *digest, int64 commit_every,
 	return run->total - total_before == commit_every;
 }
 
+/* What LoadSegmentStep needs, and what it answers */
+typedef struct SegmentArgs
+{
+	IngestState *state;
+	FileDigest *digest;
+	int64		commit_every;
+	MemoryContext run_cxt;
+	bool		more;			/* out: the file has more lines */
+} SegmentArgs;
+
+/* LoadSegment as an IngestStep */
+static void
+LoadSegmentStep(void *arg)
+{
+	SegmentArgs *a = arg;
+
+	a->more = LoadSegment(a->state, a->digest, a->commit_every, a->run_cxt);
+}
+
 /*
  * Load one segment in a subtransaction.  Returns NULL on success; on
  * failure the segment's writes are rolled back and the error is returned.
@@ -140,35 +159,17 @@ static ErrorData *
 SegmentInSubtransaction(IngestState *state, FileDigest *digest,
 						int64 commit_every, MemoryContext run_cxt, bool *more)
 {
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	ErrorData  *volatile edata = NULL;
+	SegmentArgs args = {state, digest, commit_every, run_cxt, false};
+	ErrorData  *edata = IngestInSubtransaction(LoadSegmentStep, &args, run_cxt);
 
-	BeginInternalSubTransaction(NULL);
-	MemoryContextSwitchTo(cxt);
-
-	PG_TRY();
+	if (edata != NULL)
 	{
-		*more = LoadSegment(state, digest, commit_every, run_cxt);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		MemoryContextSwitchTo(run_cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-
 		/* The subtransaction closed the file and freed the hash contexts */
 		state->reader = NULL;
 		state->writer = NULL;
 		pgstat_progress_end_command();
 	}
-	PG_END_TRY();
+	*more = args.more;
 	return edata;
 }
 

@@ -32,17 +32,7 @@ OmniIngestTAP::init($node, $dir);
 sub sq { return $node->safe_psql('postgres', $_[0]); }
 
 my $PAUSE_KEY = 4242;
-sq(qq{
-	CREATE FUNCTION pause_at_line_1001() RETURNS trigger LANGUAGE plpgsql AS \$\$
-	BEGIN
-	  IF NEW.line_number = 1001 THEN
-	    PERFORM pg_catalog.pg_advisory_xact_lock_shared($PAUSE_KEY);
-	  END IF;
-	  RETURN NEW;
-	END \$\$;
-	CREATE TRIGGER pause_at_line_1001 BEFORE INSERT ON omni_ingest.raw_ticket_event
-	  FOR EACH ROW EXECUTE FUNCTION pause_at_line_1001();
-});
+sq(pause_trigger_sql($PAUSE_KEY));
 
 # 10,000 lines (about 3.7 MB, four 1 MiB blocks) of new tickets; $marker
 # (five letters) is each record's ingest_batch_id, so lines of the first

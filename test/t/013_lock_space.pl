@@ -114,17 +114,7 @@ is(sq("SELECT status FROM omni_ingest_jsonl('$f3', 'seen')"), 'already_loaded',
 ######################################################################
 
 my $PAUSE_KEY = 4343;
-sq(qq{
-	CREATE FUNCTION pause_at_line_1001() RETURNS trigger LANGUAGE plpgsql AS \$\$
-	BEGIN
-	  IF NEW.line_number = 1001 THEN
-	    PERFORM pg_catalog.pg_advisory_xact_lock_shared($PAUSE_KEY);
-	  END IF;
-	  RETURN NEW;
-	END \$\$;
-	CREATE TRIGGER pause_at_line_1001 BEFORE INSERT ON omni_ingest.raw_ticket_event
-	  FOR EACH ROW EXECUTE FUNCTION pause_at_line_1001();
-});
+sq(pause_trigger_sql($PAUSE_KEY));
 my $f4 = file_of('session', 400_000, 3000);
 my $pause = $node->background_psql('postgres');
 $pause->query_safe("SELECT pg_advisory_lock($PAUSE_KEY)");

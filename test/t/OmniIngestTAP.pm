@@ -14,7 +14,7 @@ use IPC::Run;
 use PostgreSQL::Test::Utils;
 
 our @EXPORT = qw(ticket_line write_file ingest_sql start_psql finish_psql
-  reconcile_sql $SUMMARY);
+  reconcile_sql pause_trigger_sql $SUMMARY);
 
 my ($node, $dir);
 
@@ -107,6 +107,23 @@ sub reconcile_sql
 		           'Silver rows of the batch traced to Bronze')) || '|' ||
 		       bool_and(ok AND expected = actual) FILTER (WHERE check_name = 'verdict')
 		  FROM omni_reconcile('$batch')};
+}
+
+# SQL for a trigger that pauses a load as it inserts line 1001 into Bronze,
+# until the session holding advisory lock $key lets go of it
+sub pause_trigger_sql
+{
+	my ($key) = @_;
+	return qq{
+		CREATE FUNCTION pause_at_line_1001() RETURNS trigger LANGUAGE plpgsql AS \$\$
+		BEGIN
+		  IF NEW.line_number = 1001 THEN
+		    PERFORM pg_catalog.pg_advisory_xact_lock_shared($key);
+		  END IF;
+		  RETURN NEW;
+		END \$\$;
+		CREATE TRIGGER pause_at_line_1001 BEFORE INSERT ON omni_ingest.raw_ticket_event
+		  FOR EACH ROW EXECUTE FUNCTION pause_at_line_1001();};
 }
 
 1;
