@@ -18,6 +18,7 @@
 #include "reader.h"
 #include "omni_ingest.h"
 #include "spi_util.h"
+#include "writer.h"
 
 typedef struct Checks
 {
@@ -157,6 +158,70 @@ ReconcileManifest(Checks *checks, const char *batch_id, const char *funcschema)
 }
 
 /*
+ * Every field closes: for each Silver data column, the rows the batch last
+ * wrote hold a non-null value exactly as often as their Bronze records (the
+ * same source_id and fingerprint) carry a non-null value for that field,
+ * row by row.  A mapping that drops a field, or a Silver row changed behind
+ * the loader's back, fails the check, which names the fields and keys.
+ */
+static void
+CheckFieldsClose(Checks *checks, Oid silver_oid, const char *silver,
+				 const char *bronze, const char *key, Oid *types, Datum *values)
+{
+	List	   *fields = WriterSilverFields(silver_oid, NULL);
+	StringInfoData sql;
+	StringInfoData detail;
+	ListCell   *lc;
+	int			closed = 0;
+	int			i = 0;
+
+	if (fields == NIL)
+		return;
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT ");
+	foreach(lc, fields)
+	{
+		const char *col = quote_identifier(lfirst(lc));
+		char	   *in_bronze = psprintf("COALESCE(pg_catalog.jsonb_typeof(b.payload OPERATOR(pg_catalog.->) %s), 'null')"
+										 " OPERATOR(pg_catalog.<>) 'null'",
+										 quote_literal_cstr(lfirst(lc)));
+
+		appendStringInfo(&sql, "%spg_catalog.count(*) FILTER (WHERE s.%s IS NOT NULL),"
+						 " pg_catalog.count(*) FILTER (WHERE %s),"
+						 " pg_catalog.array_to_string((pg_catalog.array_agg(s.%s ORDER BY s.%s)"
+						 "  FILTER (WHERE (s.%s IS NOT NULL) OPERATOR(pg_catalog.<>) (%s)))[1:5], ', ')",
+						 i++ > 0 ? ", " : "", col, in_bronze,
+						 quote_identifier(key), quote_identifier(key), col, in_bronze);
+	}
+	appendStringInfo(&sql, " FROM %s s JOIN %s b"
+					 " ON b.source_id OPERATOR(pg_catalog.=) s.source_id"
+					 " AND b.source_fingerprint OPERATOR(pg_catalog.=) s.source_fingerprint"
+					 " WHERE s.last_batch_id OPERATOR(pg_catalog.=) $1",
+					 silver, bronze);
+	OmniSpiExec(sql.data, 1, types, values, NULL, true, SPI_OK_SELECT);
+
+	initStringInfo(&detail);
+	i = 0;
+	foreach(lc, fields)
+	{
+		bool		isnull;
+		int64		in_silver = OmniSpiGetInt64(0, 3 * i + 1, &isnull);
+		int64		in_bronze = OmniSpiGetInt64(0, 3 * i + 2, &isnull);
+		char	   *keys = OmniSpiGetText(0, 3 * i + 3);
+
+		if (in_silver == in_bronze && keys == NULL)
+			closed++;
+		else
+			appendStringInfo(&detail, "%s%s: non-null in " INT64_FORMAT " Silver rows, " INT64_FORMAT " Bronze records (keys: %s)",
+							 detail.len > 0 ? "; " : "", (char *) lfirst(lc),
+							 in_silver, in_bronze, keys ? keys : "-");
+		i++;
+	}
+	AddCheck(checks, "Silver fields of the batch non-null as often as in Bronze",
+			 list_length(fields), closed, detail.len > 0 ? detail.data : NULL);
+}
+
+/*
  * omni_reconcile(batch_id text) returns setof (check_name, expected, actual,
  * ok, detail)
  */
@@ -179,6 +244,8 @@ omni_reconcile(PG_FUNCTION_ARGS)
 	int64		expected;
 	int64		bronze_rows;
 	int			save_nestlevel;
+	Oid			silver_oid;
+	bool		isnull;
 
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
@@ -234,6 +301,7 @@ omni_reconcile(PG_FUNCTION_ARGS)
 						run->contract_ref, batch_id)));
 	bronze = TableFromResult(1);
 	silver = TableFromResult(2);
+	silver_oid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	key = OmniSpiGetText(0, 3);
 	version_expr = psprintf("COALESCE(%s)", OmniSpiGetText(0, 4));
 
@@ -292,6 +360,8 @@ omni_reconcile(PG_FUNCTION_ARGS)
 						1, types, values, &detail);
 	AddCheck(&checks, "Silver rows of the batch traced to Bronze", expected, actual,
 			 actual == expected ? NULL : psprintf("no Bronze record for: %s", detail));
+
+	CheckFieldsClose(&checks, silver_oid, silver, bronze, key, types, values);
 
 	/* The latest replay of the batch, if any, closes too */
 	replay = LedgerLatestRun(batch_id, RUN_REPLAYED);

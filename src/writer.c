@@ -145,15 +145,19 @@ DescribeSilverColumn(Relation rel, Form_pg_attribute att)
 	return col;
 }
 
-/* The Silver columns filled from the record, and how to judge their values */
-static List *
-SilverDataColumns(Oid relid, List **silver_columns)
+/*
+ * The Silver columns filled from the record, each named after the field it
+ * holds; with silver_columns, also how to judge their values
+ */
+List *
+WriterSilverFields(Oid relid, List **silver_columns)
 {
 	Relation	rel = table_open(relid, AccessShareLock);
 	TupleDesc	desc = RelationGetDescr(rel);
 	List	   *columns = NIL;
 
-	*silver_columns = NIL;
+	if (silver_columns)
+		*silver_columns = NIL;
 	for (int i = 0; i < desc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
@@ -162,7 +166,8 @@ SilverDataColumns(Oid relid, List **silver_columns)
 		if (att->attisdropped || IsBookkeepingColumn(name))
 			continue;
 		columns = lappend(columns, pstrdup(name));
-		*silver_columns = lappend(*silver_columns, DescribeSilverColumn(rel, att));
+		if (silver_columns)
+			*silver_columns = lappend(*silver_columns, DescribeSilverColumn(rel, att));
 	}
 	table_close(rel, AccessShareLock);
 	return columns;
@@ -333,7 +338,7 @@ WriterBegin(Contract *contract, const char *batch_id, int64 run_id, bool dry_run
 	{
 		SilverColumn *source_id;
 
-		columns = SilverDataColumns(contract->silver_table, &w->silver_columns);
+		columns = WriterSilverFields(contract->silver_table, &w->silver_columns);
 
 		/* Bronze takes its NOT NULL source_id from the record too */
 		source_id = SilverColumnNamed(w->silver_columns, "source_id");
