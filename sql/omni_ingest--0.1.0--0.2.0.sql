@@ -411,3 +411,102 @@ BEGIN
 	RETURN out;
 END
 $report$;
+
+------------------------------------------------------------------------
+-- Contracts that describe their own loading: the shipped contracts carry
+-- x-omni-* annotations (business key, version fields, rules, the
+-- manifests they fit); the manifest rules read the fit from the contract
+------------------------------------------------------------------------
+-- The business rules of a source manifest beyond its schema: one message
+-- per broken rule.  Which manifests a contract fits (modality, source type,
+-- asset type) is the contract's own "x-omni-fit" annotation, of its newest
+-- version; a contract without one fits any manifest.
+CREATE OR REPLACE FUNCTION omni_manifest_rule_violations(m jsonb)
+RETURNS SETOF text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $rules$
+	SELECT 'license_tag "unknown" cannot be combined with canonization_status "canonized"'
+	 WHERE m->>'license_tag' = 'unknown' AND m->>'canonization_status' = 'canonized'
+	UNION ALL
+	SELECT format('source_id "%s" is declared %s times', a->>'source_id', count(*))
+	  FROM jsonb_array_elements(m->'assets') AS a
+	 GROUP BY a->>'source_id' HAVING count(*) > 1
+	UNION ALL
+	SELECT format('modality "%s" contradicts source_type "%s"', m->>'modality', m->>'source_type')
+	 WHERE (m->>'modality', m->>'source_type') IN
+	       (('document', 'call_recording'), ('audio', 'pdf_manual'),
+	        ('audio', 'help_center'), ('video', 'ticket_export'))
+	UNION ALL
+	SELECT format('contract "%s" is not registered', r.ref)
+	  FROM (SELECT m->>'contract_ref'
+	        UNION
+	        SELECT a->>'contract_ref' FROM jsonb_array_elements(m->'assets') AS a
+	         WHERE a ? 'contract_ref') AS r(ref)
+	 WHERE r.ref IS NOT NULL
+	   AND NOT EXISTS (SELECT FROM omni_ingest.contract c WHERE c.contract_ref = r.ref)
+	UNION ALL
+	SELECT format('contract "%s" does not fit modality "%s" and source_type "%s"',
+	              m->>'contract_ref', m->>'modality', m->>'source_type')
+	  FROM (SELECT c.schema->'x-omni-fit' FROM omni_ingest.contract c
+	         WHERE c.contract_ref = m->>'contract_ref'
+	         ORDER BY c.version DESC LIMIT 1) AS f(fit)
+	 WHERE m->>'modality' <> 'multimodal'
+	   AND NOT (coalesce(f.fit->'modality' ? (m->>'modality'), true)
+	            AND coalesce(f.fit->'source_type' ? (m->>'source_type'), true))
+	UNION ALL
+	SELECT format('contract "%s" does not fit asset_type "%s" of asset "%s"',
+	              r.ref, a->>'asset_type', a->>'source_id')
+	  FROM jsonb_array_elements(m->'assets') AS a,
+	       LATERAL (SELECT coalesce(a->>'contract_ref', m->>'contract_ref')) AS r(ref),
+	       LATERAL (SELECT c.schema->'x-omni-fit' FROM omni_ingest.contract c
+	                 WHERE c.contract_ref = r.ref
+	                 ORDER BY c.version DESC LIMIT 1) AS f(fit)
+	 WHERE NOT coalesce(f.fit->'asset_type' ? (a->>'asset_type'), true)
+	UNION ALL
+	SELECT format('asset "%s" overrides the contract, which only a multimodal manifest may do',
+	              a->>'source_id')
+	  FROM jsonb_array_elements(m->'assets') AS a
+	 WHERE a ? 'contract_ref' AND m->>'modality' <> 'multimodal'
+	   AND a->>'contract_ref' <> m->>'contract_ref'
+	UNION ALL
+	SELECT format('load_mode "%s" needs selection_window.%s', m->>'load_mode', need)
+	  FROM (VALUES ('incremental_cursor', 'cursor_field', true),
+	               ('incremental_cursor', 'cursor_start', true),
+	               ('cdc', 'cursor_field or watermark_field',
+	                coalesce(m#>>'{selection_window,cursor_field}',
+	                         m#>>'{selection_window,watermark_field}') IS NULL),
+	               ('replay', 'replay_from_batch', true),
+	               ('backfill', 'start_at', true),
+	               ('backfill', 'end_at', true)) AS w(mode, need, applies)
+	 WHERE m->>'load_mode' = w.mode
+	   AND CASE WHEN w.mode = 'cdc' THEN w.applies
+	            ELSE m #>> ARRAY['selection_window', w.need] IS NULL END
+$rules$;
+COMMENT ON FUNCTION omni_manifest_rule_violations(jsonb) IS
+	'the business rules of a source manifest that it breaks, one message each';
+
+-- The shipped contracts of 0.1.0 gain their annotations in place: they
+-- change no validation outcome, so batches loaded under version 1 keep it
+-- (and rerun as no-ops).  The SHA-256 is that of omni_register_contract
+-- (of the jsonb's text).  A row that is not the one 0.1.0 shipped is left.
+UPDATE omni_ingest.contract AS c
+   SET schema = c.schema || u.annotations::jsonb,
+       schema_sha256 = pg_catalog.encode(pg_catalog.sha256(pg_catalog.textsend(
+                           (c.schema || u.annotations::jsonb)::text)), 'hex')
+  FROM (VALUES
+	       ('omni://contracts/data/ticket/v1',
+	        '84b7ca7adb5fc6fb2ae253b36147578faeabaf1f5babf41904a6d7e93cbda701',
+	        '{"x-omni-key": "ticket_id", "x-omni-version": ["updated_at", "created_at"], "x-omni-rules": [{"rule": "prefix", "field": "ticket_id", "prefix": "TKT-"}, {"rule": "timestamp", "field": "created_at"}], "x-omni-fit": {"modality": ["structured"], "source_type": ["ticket_export"], "asset_type": ["json", "jsonl", "csv", "parquet"]}}'),
+	       ('omni://contracts/data/doc_asset/v1',
+	        'd983c95e03f6e3cf2d7288a2b61cc86a66d218a64c3bf10e63f4036eec585035',
+	        '{"x-omni-key": "source_id", "x-omni-version": ["ingest_ts"], "x-omni-fit": {"modality": ["document"], "source_type": ["help_center", "faq", "release_notes", "api_doc", "pdf_manual", "community", "other"], "asset_type": ["jsonl", "pdf", "html", "faq", "release_notes", "api_doc", "community_post", "other"]}}'),
+	       ('omni://contracts/data/audio_asset/v1',
+	        'b6037761f0f197a2152ca201a8df1271571b0bdd4b68c3a72b6e7ab13e22b9c9',
+	        '{"x-omni-key": "call_id", "x-omni-version": ["ingest_ts"], "x-omni-fit": {"modality": ["audio"], "source_type": ["call_recording", "tts_synthetic", "other"], "asset_type": ["jsonl", "audio"]}}'),
+	       ('omni://contracts/data/video_asset/v1',
+	        '47b9c2348f3adb00fec24ee56c93ccdb05d62bf4fffd4b4e549c3db1785c3522',
+	        '{"x-omni-key": "video_id", "x-omni-version": ["ingest_ts"], "x-omni-fit": {"modality": ["video"], "source_type": ["tutorial_video", "screencast", "other"], "asset_type": ["jsonl", "video"]}}')
+       ) AS u(contract_ref, old_sha256, annotations)
+ WHERE c.contract_ref = u.contract_ref AND c.version = 1 AND c.shipped
+   AND c.schema_sha256 = u.old_sha256;

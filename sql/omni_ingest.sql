@@ -273,10 +273,12 @@ COMMENT ON FUNCTION omni_file_fingerprint(text) IS
 REVOKE ALL ON FUNCTION omni_file_fingerprint(text) FROM PUBLIC;
 
 -- The business rules of a source manifest beyond its schema: one message
--- per broken rule
+-- per broken rule.  Which manifests a contract fits (modality, source type,
+-- asset type) is the contract's own "x-omni-fit" annotation, of its newest
+-- version; a contract without one fits any manifest.
 CREATE FUNCTION omni_manifest_rule_violations(m jsonb)
 RETURNS SETOF text
-LANGUAGE sql IMMUTABLE
+LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $rules$
 	SELECT 'license_tag "unknown" cannot be combined with canonization_status "canonized"'
@@ -291,14 +293,31 @@ AS $rules$
 	       (('document', 'call_recording'), ('audio', 'pdf_manual'),
 	        ('audio', 'help_center'), ('video', 'ticket_export'))
 	UNION ALL
+	SELECT format('contract "%s" is not registered', r.ref)
+	  FROM (SELECT m->>'contract_ref'
+	        UNION
+	        SELECT a->>'contract_ref' FROM jsonb_array_elements(m->'assets') AS a
+	         WHERE a ? 'contract_ref') AS r(ref)
+	 WHERE r.ref IS NOT NULL
+	   AND NOT EXISTS (SELECT FROM omni_ingest.contract c WHERE c.contract_ref = r.ref)
+	UNION ALL
 	SELECT format('contract "%s" does not fit modality "%s" and source_type "%s"',
 	              m->>'contract_ref', m->>'modality', m->>'source_type')
-	 WHERE m->>'modality' <> 'multimodal' AND NOT (
-	       (m->>'contract_ref' = 'omni://contracts/data/ticket/v1'
-	        AND m->>'modality' = 'structured' AND m->>'source_type' = 'ticket_export')
-	    OR (m->>'contract_ref' = 'omni://contracts/data/doc_asset/v1' AND m->>'modality' = 'document')
-	    OR (m->>'contract_ref' = 'omni://contracts/data/audio_asset/v1' AND m->>'modality' = 'audio')
-	    OR (m->>'contract_ref' = 'omni://contracts/data/video_asset/v1' AND m->>'modality' = 'video'))
+	  FROM (SELECT c.schema->'x-omni-fit' FROM omni_ingest.contract c
+	         WHERE c.contract_ref = m->>'contract_ref'
+	         ORDER BY c.version DESC LIMIT 1) AS f(fit)
+	 WHERE m->>'modality' <> 'multimodal'
+	   AND NOT (coalesce(f.fit->'modality' ? (m->>'modality'), true)
+	            AND coalesce(f.fit->'source_type' ? (m->>'source_type'), true))
+	UNION ALL
+	SELECT format('contract "%s" does not fit asset_type "%s" of asset "%s"',
+	              r.ref, a->>'asset_type', a->>'source_id')
+	  FROM jsonb_array_elements(m->'assets') AS a,
+	       LATERAL (SELECT coalesce(a->>'contract_ref', m->>'contract_ref')) AS r(ref),
+	       LATERAL (SELECT c.schema->'x-omni-fit' FROM omni_ingest.contract c
+	                 WHERE c.contract_ref = r.ref
+	                 ORDER BY c.version DESC LIMIT 1) AS f(fit)
+	 WHERE NOT coalesce(f.fit->'asset_type' ? (a->>'asset_type'), true)
 	UNION ALL
 	SELECT format('asset "%s" overrides the contract, which only a multimodal manifest may do',
 	              a->>'source_id')

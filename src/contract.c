@@ -32,6 +32,7 @@
 #include "fingerprint.h"
 #include "omni_ingest.h"
 #include "owner.h"
+#include "rules.h"
 #include "spi_util.h"
 
 typedef struct ContractCacheEntry
@@ -307,6 +308,11 @@ ContractLoad(const char *ref, int32 want_version, MemoryContext cxt)
 	opts.base_uri = c->ref;
 	opts.resolve = ContractResolveUri;
 	c->program = JsonSchemaCompile(schema, &opts, cxt);
+
+	/* The rules the contract declares, parsed once with it */
+	old = MemoryContextSwitchTo(cxt);
+	c->rules = ContractAnnotationsParse(schema);
+	MemoryContextSwitchTo(old);
 	return c;
 }
 
@@ -398,7 +404,8 @@ ContractRelease(Contract *c, bool across_commits)
  * boolean) returns (contract_ref, version)
  *
  * Register a schema under its $id or the explicit reference.  The schema
- * is compiled first, so one that is not a valid contract is refused.
+ * is compiled first, and its x-omni-* annotations checked, so one that is
+ * not a valid contract is refused.
  * Registering the same schema again returns the existing version.
  */
 PG_FUNCTION_INFO_V1(omni_register_contract);
@@ -412,6 +419,7 @@ omni_register_contract(PG_FUNCTION_ARGS)
 	int32		version;
 	JsonSchemaOptions opts;
 	MemoryContext compile_cxt;
+	MemoryContext caller_cxt;
 	Oid			argtypes[1] = {TEXTOID};
 	Datum		values[1];
 	bool		isnull;
@@ -454,6 +462,9 @@ omni_register_contract(PG_FUNCTION_ARGS)
 	opts.base_uri = ref;
 	opts.resolve = ContractResolveUri;
 	(void) JsonSchemaCompile(schema, &opts, compile_cxt);
+	caller_cxt = MemoryContextSwitchTo(compile_cxt);
+	(void) ContractAnnotationsParse(schema);	/* refuse malformed x-omni-* */
+	MemoryContextSwitchTo(caller_cxt);
 	MemoryContextDelete(compile_cxt);
 
 	sha = JsonbFingerprint(schema);

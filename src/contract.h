@@ -26,6 +26,8 @@ typedef struct Contract
 	Oid			silver_table;
 	char	   *key_field;		/* business key, e.g. ticket_id */
 	List	   *version_fields; /* char *; first non-null is the version */
+	/* business rules of its "x-omni-rules" annotation (ContractRule *) */
+	List	   *rules;
 
 	/* lifetime, owned by contract.c */
 	dlist_node	node;			/* in the list of live contracts */
