@@ -24,6 +24,7 @@ OBJS = \
 	src/guard.o \
 	src/owner.o \
 	src/budget.o \
+	src/target.o \
 	$(patsubst %.c,%.o,$(wildcard src/jsonschema/*.c))
 
 # The current install script is assembled from the hand-written SQL and the
@@ -47,8 +48,10 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
-sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql sql/contracts.sql.sh $(sort $(wildcard contracts/*.json))
-	sh sql/contracts.sql.sh sql/$(EXTENSION).sql $(sort $(wildcard contracts/*.json)) > $@
+# The shipped contracts' Bronze and Silver tables are created after them.
+sql/$(EXTENSION)--$(EXTVERSION).sql: sql/$(EXTENSION).sql sql/contracts.sql.sh $(sort $(wildcard contracts/*.json)) sql/shipped_targets.sql
+	{ sh sql/contracts.sql.sh sql/$(EXTENSION).sql $(sort $(wildcard contracts/*.json)) && \
+	  echo && cat sql/shipped_targets.sql; } > $@
 
 # The regression suites find the sample data and fixtures through this
 installcheck: export OMNI_TEST_ROOT = $(abspath $(srcdir))

@@ -510,3 +510,31 @@ UPDATE omni_ingest.contract AS c
        ) AS u(contract_ref, old_sha256, annotations)
  WHERE c.contract_ref = u.contract_ref AND c.version = 1 AND c.shipped
    AND c.schema_sha256 = u.old_sha256;
+
+------------------------------------------------------------------------
+-- Targets: omni_create_target, and Bronze and Silver tables for the
+-- shipped asset contracts (registered by 0.1.0)
+------------------------------------------------------------------------
+CREATE FUNCTION omni_create_target(contract_ref text, key_field text DEFAULT NULL,
+                                   version_fields text[] DEFAULT NULL,
+                                   bronze_table text DEFAULT NULL, silver_table text DEFAULT NULL,
+                                   omit_fields text[] DEFAULT NULL,
+                                   OUT contract_ref text, OUT bronze_table regclass,
+                                   OUT silver_table regclass, OUT key_field text,
+                                   OUT version_fields text[], OUT silver_columns jsonb)
+AS 'MODULE_PATHNAME', 'omni_create_target'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION omni_create_target(text, text, text[], text, text, text[]) IS
+	'create Bronze and Silver tables for a registered contract, typed from its schema, and record them in omni_ingest.contract_target';
+REVOKE ALL ON FUNCTION omni_create_target(text, text, text[], text, text, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION omni_create_target(text, text, text[], text, text, text[]) TO omni_ingest_admin;
+
+-- doc_asset's own source_fingerprint (of the source content) stays in
+-- Bronze only: Silver's source_fingerprint is the record's.
+SELECT @extschema@.omni_create_target('omni://contracts/data/doc_asset/v1'::text, 'source_id'::text,
+                                      '{ingest_ts}'::text[], NULL::text, NULL::text,
+                                      '{source_fingerprint}'::text[]);
+SELECT @extschema@.omni_create_target('omni://contracts/data/audio_asset/v1'::text, 'call_id'::text,
+                                      '{ingest_ts}'::text[], NULL::text, NULL::text, NULL::text[]);
+SELECT @extschema@.omni_create_target('omni://contracts/data/video_asset/v1'::text, 'video_id'::text,
+                                      '{ingest_ts}'::text[], NULL::text, NULL::text, NULL::text[]);

@@ -203,6 +203,18 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION omni_register_contract(jsonb, text, boolean) IS
 	'register a JSON Schema (draft 2020-12) as a contract, or a new version of one, keyed by its $id or by contract_ref';
 
+CREATE FUNCTION omni_create_target(contract_ref text, key_field text DEFAULT NULL,
+                                   version_fields text[] DEFAULT NULL,
+                                   bronze_table text DEFAULT NULL, silver_table text DEFAULT NULL,
+                                   omit_fields text[] DEFAULT NULL,
+                                   OUT contract_ref text, OUT bronze_table regclass,
+                                   OUT silver_table regclass, OUT key_field text,
+                                   OUT version_fields text[], OUT silver_columns jsonb)
+AS 'MODULE_PATHNAME', 'omni_create_target'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION omni_create_target(text, text, text[], text, text, text[]) IS
+	'create Bronze and Silver tables for a registered contract, typed from its schema, and record them in omni_ingest.contract_target';
+
 CREATE FUNCTION omni_ingest_jsonl(path text, batch_id text, dry_run boolean DEFAULT false,
                                   contract_ref text DEFAULT 'omni://contracts/data/ticket/v1',
                                   "limit" bigint DEFAULT NULL,
@@ -772,6 +784,8 @@ GRANT EXECUTE ON PROCEDURE omni_ingest_jsonl_resumable(text, text, bigint, text)
 REVOKE ALL ON FUNCTION omni_register_contract(jsonb, text, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION omni_register_contract(jsonb, text, boolean) TO omni_ingest_admin;
 GRANT INSERT, UPDATE, DELETE ON omni_ingest.contract_target TO omni_ingest_admin;
+REVOKE ALL ON FUNCTION omni_create_target(text, text, text[], text, text, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION omni_create_target(text, text, text[], text, text, text[]) TO omni_ingest_admin;
 
 -- Row changes of contracts and targets make every backend compile again
 CREATE FUNCTION omni_ingest.contract_changed()

@@ -393,7 +393,7 @@ IngestPrepare(IngestState *state, RunRecord *run)
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("contract \"%s\" has no Bronze and Silver tables to load into",
 						run->contract_ref),
-				 errhint("Run it with dry_run => true to validate a file, or add a row to omni_ingest.contract_target.")));
+				 errhint("Run it with dry_run => true to validate a file, or create them with omni_create_target().")));
 	if (!run->dry_run)
 		WriterCheckTargets(state->contract);
 }

@@ -26,6 +26,7 @@
  *				second or year 0000 cannot be held)
  *	timestamp	the same, at UTC offset 0 (an offset would be dropped)
  *	date		an RFC 3339 full-date
+ *	uuid		a string of the forms uuid_in accepts
  *	arrays		a one-dimensional JSON array of such values or nulls
  *	other types	what their input function accepts, tried in a
  *				subtransaction (their only soft check in PostgreSQL 15)
@@ -36,6 +37,7 @@
  */
 #include "postgres.h"
 
+#include <ctype.h>
 #include <math.h>
 
 #include "access/xact.h"
@@ -415,6 +417,32 @@ TryInputFunction(SilverColumn *col, char *text)
 	return why;
 }
 
+/*
+ * Judge a string against uuid: 32 hex digits, a hyphen allowed after each
+ * group of four, optionally in braces; exactly what uuid_in accepts
+ */
+static const char *
+CheckUuid(const char *s, int len)
+{
+	int			p = 0;
+	bool		braces = (len > 0 && s[0] == '{');
+
+	if (braces)
+		p++;
+	for (int i = 0; i < 16; i++)
+	{
+		if (p + 2 > len || !isxdigit((unsigned char) s[p]) ||
+			!isxdigit((unsigned char) s[p + 1]))
+			return "it is not a UUID";
+		p += 2;
+		if (p < len && s[p] == '-' && i % 2 == 1 && i < 15)
+			p++;
+	}
+	if (braces && (p >= len || s[p++] != '}'))
+		return "it is not a UUID";
+	return p == len ? NULL : "it is not a UUID";
+}
+
 /* Judge one scalar (a column's value, or an element); NULL when it converts */
 static const char *
 CheckScalar(SilverColumn *col, JsonbValue *v)
@@ -482,6 +510,10 @@ CheckScalar(SilverColumn *col, JsonbValue *v)
 			if (v->val.string.len != 10)
 				return "it is not an RFC 3339 date (YYYY-MM-DD)";
 			return ParseFullDate(v->val.string.val, 10, &why) < 0 ? why : NULL;
+		case SILVER_UUID:
+			if (v->type != jbvString)
+				return WrongType(v, "a string");
+			return CheckUuid(v->val.string.val, v->val.string.len);
 		default:
 			elog(ERROR, "unexpected Silver column kind %d", (int) col->kind);
 	}

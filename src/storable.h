@@ -33,6 +33,7 @@ typedef enum SilverKind
 	SILVER_TIMESTAMPTZ,			/* an RFC 3339 date-time */
 	SILVER_TIMESTAMP,			/* an RFC 3339 date-time at UTC offset 0 */
 	SILVER_DATE,				/* an RFC 3339 full-date */
+	SILVER_UUID,				/* a string uuid_in accepts */
 	SILVER_OTHER				/* any other type: its input function decides */
 } SilverKind;
 

@@ -102,6 +102,8 @@ SilverKindOf(Oid typid)
 			return SILVER_TIMESTAMP;
 		case DATEOID:
 			return SILVER_DATE;
+		case UUIDOID:
+			return SILVER_UUID;
 		default:
 			return SILVER_OTHER;
 	}

@@ -15,7 +15,7 @@ SELECT status FROM omni_ingest_jsonl(:'tickets', 'e-5', contract_ref => 'omni://
 SELECT status FROM omni_ingest_jsonl(:'tickets', 'e-6', contract_ref => NULL);
 SELECT status FROM omni_ingest_jsonl(:'tickets', 'e-7', "limit" => -1);
 -- A contract without Bronze and Silver tables can be validated, not loaded
-SELECT status FROM omni_ingest_jsonl(:'tickets', 'e-8', contract_ref => 'omni://contracts/data/doc_asset/v1');
+SELECT status FROM omni_ingest_jsonl(:'tickets', 'e-8', contract_ref => 'omni://contracts/manifest/source_manifest/v1');
 SELECT status, total, valid, invalid
   FROM omni_ingest_jsonl(:'tickets', 'e-9', dry_run => true, "limit" => 5,
                          contract_ref => 'omni://contracts/data/doc_asset/v1');

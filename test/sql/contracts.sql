@@ -7,7 +7,7 @@ SELECT contract_ref, version, shipped, format_assertion,
        schema->>'$schema' AS dialect
   FROM omni_ingest.contract ORDER BY contract_ref, version;
 SELECT contract_ref, bronze_table, silver_table, key_field, version_fields
-  FROM omni_ingest.contract_target;
+  FROM omni_ingest.contract_target ORDER BY contract_ref;
 
 -- Register under $id, again (same version), then a changed schema
 SELECT * FROM omni_register_contract('{"$id": "omni://contracts/test/widget/v1", "type": "object",

@@ -112,15 +112,23 @@ $s2->quit;
 # pg_dump / pg_restore keep every row; shipped contracts are not doubled
 $node->safe_psql('postgres', q{
 	SELECT omni_register_contract('{"type": "object"}', 'omni://contracts/test/kept')});
+# A target made at run time: ordinary tables, dumped with their target row
+$node->safe_psql('postgres', q{
+	SELECT omni_register_contract('{"type": "object", "required": ["id", "source_id"],
+	  "properties": {"id": {"type": "string"}, "source_id": {"type": "string"},
+	                 "at": {"type": "string", "format": "date-time"}}}', 'omni://contracts/test/made');
+	SELECT omni_create_target('omni://contracts/test/made', 'id', '{at}')});
 my $counts = q{
 	SELECT (SELECT count(*) FROM omni_ingest.batch_ledger) || '/' ||
 	       (SELECT count(*) FROM omni_ingest.reject) || '/' ||
 	       (SELECT count(*) FROM omni_ingest.raw_ticket_event) || '/' ||
 	       (SELECT count(*) FROM omni_ingest.ticket_fact) || '/' ||
 	       (SELECT count(*) FROM omni_ingest.contract) || '/' ||
-	       (SELECT count(*) FROM omni_ingest.contract_target)};
+	       (SELECT count(*) FROM omni_ingest.contract_target) || '/' ||
+	       (SELECT string_agg(t.silver_table::text, ',') FROM omni_ingest.contract_target t
+	         WHERE NOT t.shipped)};
 my $before = $node->safe_psql('postgres', $counts);
-is($before, '4/8/215/210/7/1', 'counts before dump');
+is($before, '4/8/215/210/8/5/omni_ingest.made_fact', 'counts before dump');
 my $dump = "$dir/omni.dump";
 $node->command_ok([ 'pg_dump', '-Fc', '-d', $node->connstr('postgres'), '-f', $dump ], 'pg_dump');
 $node->safe_psql('postgres', 'CREATE DATABASE restored');
