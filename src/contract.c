@@ -34,6 +34,7 @@
 #include "owner.h"
 #include "rules.h"
 #include "spi_util.h"
+#include "target.h"
 
 typedef struct ContractCacheEntry
 {
@@ -406,7 +407,8 @@ ContractRelease(Contract *c, bool across_commits)
  * Register a schema under its $id or the explicit reference.  The schema
  * is compiled first, and its x-omni-* annotations checked, so one that is
  * not a valid contract is refused.
- * Registering the same schema again returns the existing version.
+ * Registering the same schema again returns the existing version.  A new
+ * version of a contract with tables evolves them first (TargetEvolve).
  */
 PG_FUNCTION_INFO_V1(omni_register_contract);
 Datum
@@ -493,6 +495,9 @@ omni_register_contract(PG_FUNCTION_ARGS)
 		Datum		ins_values[7];
 
 		version = SPI_processed == 1 ? (int32) OmniSpiGetInt64(0, 1, &isnull) + 1 : 1;
+		/* Its tables, if it has any, take the new version's Silver shape */
+		if (version > 1)
+			TargetEvolve(ref, schema);
 		ins_values[0] = values[0];
 		ins_values[1] = JsonbPGetDatum(schema);
 		ins_values[2] = CStringGetTextDatum(sha);

@@ -24,6 +24,15 @@
  * extension script, they become members of the extension and their data
  * is dumped (pg_extension_config_dump); called at run time they are
  * ordinary tables in schema omni_ingest, dumped with their data.
+ *
+ * A new version of a contract that has tables evolves them when it is
+ * registered (TargetEvolve): a new field adds a column, nullable unless
+ * the field is required, non-nullable and Silver is empty; a field that
+ * may now be missing or null drops its column's NOT NULL; a removed field
+ * keeps its column.  What rows or loads could not satisfy is refused: a
+ * column whose type would change, a new required non-nullable field while
+ * Silver holds rows, and, for a contract annotated "x-omni-frozen": true,
+ * any change of its Silver columns at all.
  */
 #include "postgres.h"
 
@@ -40,12 +49,14 @@
 #include "utils/builtins.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
+#include "parser/parse_type.h"
 #include "utils/regproc.h"
 
 #include "ingest.h"
 #include "omni_ingest.h"
 #include "owner.h"
 #include "spi_util.h"
+#include "target.h"
 #include "writer.h"
 
 /* What a JSON Schema lets a value be: a set of JSON types */
@@ -847,4 +858,293 @@ omni_create_target(PG_FUNCTION_ARGS)
 	tuple = heap_form_tuple(BlessTupleDesc(tupdesc), result, nulls);
 	SPI_finish();
 	PG_RETURN_DATUM(HeapTupleGetDatum(tuple));
+}
+
+/* A Silver data column as the table holds it */
+typedef struct HeldColumn
+{
+	char	   *name;
+	Oid			type;
+	bool		not_null;
+} HeldColumn;
+
+/* A schema held as a jsonb value */
+static JsonbValue *
+SchemaValue(Jsonb *schema)
+{
+	JsonbValue *root = palloc0(sizeof(JsonbValue));
+
+	root->type = jbvBinary;
+	root->val.binary.data = &schema->root;
+	root->val.binary.len = VARSIZE(schema) - VARHDRSZ;
+	return root;
+}
+
+/* True when a schema is annotated "x-omni-frozen": true */
+static bool
+IsFrozen(JsonbValue *root)
+{
+	JsonbValue *v = Member(root, "x-omni-frozen");
+
+	return v != NULL && v->type == jbvBool && v->val.boolean;
+}
+
+/* True when name is a bookkeeping column of every Silver table */
+static bool
+IsBookkeeping(const char *name)
+{
+	for (int i = 0; i < (int) lengthof(bookkeeping_columns); i++)
+		if (strcmp(name, bookkeeping_columns[i]) == 0)
+			return true;
+	return false;
+}
+
+/* The data columns of a Silver table (HeldColumn *) */
+static List *
+ExistingColumns(Oid silver_oid)
+{
+	Oid			types[1] = {OIDOID};
+	Datum		values[1] = {ObjectIdGetDatum(silver_oid)};
+	List	   *result = NIL;
+	bool		isnull;
+
+	OmniSpiExec("SELECT a.attname::pg_catalog.text, a.atttypid, a.attnotnull"
+				" FROM pg_catalog.pg_attribute a"
+				" WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped"
+				" ORDER BY a.attnum",
+				1, types, values, NULL, true, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeldColumn *col = palloc0(sizeof(HeldColumn));
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+
+		col->name = SPI_getvalue(tup, desc, 1);
+		if (IsBookkeeping(col->name))
+			continue;
+		col->type = DatumGetObjectId(SPI_getbinval(tup, desc, 2, &isnull));
+		col->not_null = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+		result = lappend(result, col);
+	}
+	return result;
+}
+
+/* The column of that name, or NULL */
+static HeldColumn *
+FindExisting(List *columns, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, columns)
+		if (strcmp(((HeldColumn *) lfirst(lc))->name, name) == 0)
+			return lfirst(lc);
+	return NULL;
+}
+
+/* The designed column of that name, or NULL */
+static TargetColumn *
+FindDesigned(List *columns, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, columns)
+		if (strcmp(((TargetColumn *) lfirst(lc))->name, name) == 0)
+			return lfirst(lc);
+	return NULL;
+}
+
+/* The type a designed column has (the key is text, collated "C") */
+static Oid
+DesignedType(TargetDesign *d, TargetColumn *col)
+{
+	Oid			typid;
+	int32		typmod;
+
+	if (strcmp(col->name, d->key) == 0)
+		return TEXTOID;
+	parseTypeString(col->type, &typid, &typmod, false);
+	return typid;
+}
+
+/*
+ * Design a version's Silver columns for tables that exist: its fields
+ * named like bookkeeping columns never are data columns, and neither is a
+ * field of the registered version that has no column (it was omitted).
+ */
+static void
+DesignVersion(TargetDesign *d, JsonbValue *root, List *old_names, List *existing)
+{
+	List	   *names;
+	List	   *omit = NIL;
+	ListCell   *lc;
+
+	(void) Elements(Member(root, "properties"), &names);
+	foreach(lc, names)
+	{
+		char	   *name = lfirst(lc);
+
+		if (IsBookkeeping(name) ||
+			(NameListed(old_names, name) && FindExisting(existing, name) == NULL &&
+			 strcmp(name, d->key) != 0))
+			omit = lappend(omit, name);
+	}
+	DesignColumns(d, root, omit);
+}
+
+/* Refuse a change of a frozen contract's Silver shape */
+static void
+CheckFrozen(TargetDesign *old, TargetDesign *new, int32 version)
+{
+	ListCell   *lc;
+	const char *field = NULL;
+	const char *what = NULL;
+
+	foreach(lc, new->columns)
+	{
+		TargetColumn *col = lfirst(lc);
+		TargetColumn *was = FindDesigned(old->columns, col->name);
+
+		if (was == NULL)
+			what = "would add field \"%s\"";
+		else if (strcmp(was->type, col->type) != 0 || was->not_null != col->not_null)
+			what = "would change field \"%s\"";
+		if (what != NULL)
+		{
+			field = col->name;
+			break;
+		}
+	}
+	foreach(lc, old->columns)
+	{
+		if (what != NULL)
+			break;
+		if (FindDesigned(new->columns, ((TargetColumn *) lfirst(lc))->name) == NULL)
+		{
+			what = "would remove field \"%s\"";
+			field = ((TargetColumn *) lfirst(lc))->name;
+		}
+	}
+	if (what != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("contract \"%s\" is frozen: version %d %s of its Silver table",
+						new->ref, version, psprintf(what, field)),
+				 errdetail("A contract annotated \"x-omni-frozen\": true keeps its Silver columns as they are."),
+				 errhint("Register the change as a new contract, or register a version of the same Silver shape.")));
+}
+
+/*
+ * Evolve the tables of a contract to a version about to be registered:
+ * compare the new schema's Silver columns with the Silver table's, add
+ * the new ones, drop a NOT NULL that loads could no longer satisfy, and
+ * refuse what existing rows or loads could not satisfy.  Runs in the
+ * caller's SPI connection, as the extension owner, with search_path
+ * pinned; does nothing for a contract without tables.
+ */
+void
+TargetEvolve(const char *ref, Jsonb *new_schema)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(ref)};
+	TargetDesign old;
+	TargetDesign new;
+	JsonbValue *old_root;
+	JsonbValue *new_root;
+	List	   *old_names;
+	List	   *existing;
+	Oid			silver_oid;
+	char	   *silver;
+	int32		version;
+	bool		isnull;
+	bool		has_rows;
+	ArrayType  *fields;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	ListCell   *lc;
+
+	/* Tables are not created meanwhile (omni_create_target) */
+	RunDdl("LOCK TABLE omni_ingest.contract_target IN SHARE MODE");
+	OmniSpiExec("SELECT silver_table::pg_catalog.oid, key_field, version_fields"
+				" FROM omni_ingest.contract_target WHERE contract_ref = $1",
+				1, types, values, NULL, true, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		return;
+
+	memset(&old, 0, sizeof(old));
+	old.ref = pstrdup(ref);
+	silver_oid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	old.key = OmniSpiGetText(0, 2);
+	fields = DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull));
+	deconstruct_array(fields, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (!nulls[i])
+			old.versions = lappend(old.versions, TextDatumGetCString(elems[i]));
+	new = old;
+
+	OmniSpiExec("SELECT schema, version FROM omni_ingest.contract WHERE contract_ref = $1"
+				" ORDER BY version DESC LIMIT 1",
+				1, types, values, NULL, true, SPI_OK_SELECT);
+	if (SPI_processed == 0)
+		elog(ERROR, "contract \"%s\" has tables but no version", ref);
+	old_root = SchemaValue(DatumGetJsonbPCopy(SPI_getbinval(SPI_tuptable->vals[0],
+															SPI_tuptable->tupdesc, 1, &isnull)));
+	version = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) + 1;
+	new_root = SchemaValue(new_schema);
+	if (!JB_ROOT_IS_OBJECT(new_schema))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("version %d of contract \"%s\" is not a schema object", version, ref),
+				 errdetail("The contract has Bronze and Silver tables."),
+				 errhint("Register a schema with top-level \"properties\", or register it as a new contract.")));
+
+	silver = quote_qualified_identifier(get_namespace_name(get_rel_namespace(silver_oid)),
+										get_rel_name(silver_oid));
+	existing = ExistingColumns(silver_oid);
+	(void) Elements(Member(old_root, "properties"), &old_names);
+	DesignVersion(&old, old_root, old_names, existing);
+	DesignVersion(&new, new_root, old_names, existing);
+	if (IsFrozen(old_root) || IsFrozen(new_root))
+		CheckFrozen(&old, &new, version);
+
+	OmniSpiExec(psprintf("SELECT EXISTS (SELECT FROM %s)", silver),
+				0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+	has_rows = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+	/* Refuse first, alter after: an error leaves nothing half done */
+	foreach(lc, new.columns)
+	{
+		TargetColumn *col = lfirst(lc);
+		HeldColumn *have = FindExisting(existing, col->name);
+		Oid			want = DesignedType(&new, col);
+
+		if (have != NULL && have->type != want)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("version %d of contract \"%s\" changes the type of field \"%s\" from %s to %s",
+							version, ref, col->name, format_type_be(have->type), format_type_be(want)),
+					 errdetail("Silver table %s holds the field as %s.", silver, format_type_be(have->type)),
+					 errhint("Register the change as a new contract, or migrate the column to %s yourself before registering this version.",
+							 format_type_be(want))));
+		if (have == NULL && col->not_null && has_rows)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("version %d of contract \"%s\" adds required field \"%s\", which cannot be null",
+							version, ref, col->name),
+					 errdetail("Silver table %s holds rows without it.", silver),
+					 errhint("Make the field optional or nullable, register the change as a new contract, or add the column yourself before registering this version.")));
+	}
+	foreach(lc, new.columns)
+	{
+		TargetColumn *col = lfirst(lc);
+		HeldColumn *have = FindExisting(existing, col->name);
+
+		if (have == NULL)
+			RunDdl(psprintf("ALTER TABLE %s ADD COLUMN %s %s%s", silver,
+							quote_identifier(col->name), col->type,
+							col->not_null ? " NOT NULL" : ""));
+		else if (have->not_null && !col->not_null)
+			RunDdl(psprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL", silver,
+							quote_identifier(col->name)));
+	}
 }
