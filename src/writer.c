@@ -59,6 +59,16 @@ QualifiedTableName(Oid relid)
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), rel);
 }
 
+/*
+ * A record's members named like bookkeeping columns, which the Silver
+ * upsert removes before it reads the record into Silver's row type: they are
+ * not the record's to fill, and a value of the wrong type would fail the
+ * whole statement
+ */
+#define BOOKKEEPING_FIELDS \
+	"'{" SILVER_VERSION_COLUMN "," SILVER_FINGERPRINT_COLUMN "," SILVER_BATCH_COLUMN "," \
+	SILVER_LINE_COLUMN "," SILVER_LOADED_COLUMN "}'::pg_catalog.text[]"
+
 /* True for the Silver columns the writer fills itself */
 static bool
 IsBookkeepingColumn(const char *name)
@@ -242,7 +252,8 @@ PrepareSilver(Contract *c, List *columns)
 					 ", u.v, u.f, $1, u.l"
 					 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3),"
 					 " pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u(p, f, l, v)"
-					 " CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%s, u.p) AS r"
+					 " CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%s,"
+					 "  u.p OPERATOR(pg_catalog.-) " BOOKKEEPING_FIELDS ") AS r"
 					 " ON CONFLICT (%s) DO UPDATE SET ",
 					 silver, key);
 	foreach(lc, columns)

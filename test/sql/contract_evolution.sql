@@ -7,6 +7,7 @@
 \getenv root OMNI_TEST_ROOT
 \set v1file :root '/test/data/evolve_v1.jsonl'
 \set v2file :root '/test/data/evolve_v2.jsonl'
+\set bookfile :root '/test/data/evolve_bookkeeping.jsonl'
 \set summary 'contract_version, status, total, valid, invalid, inserted, skipped, silver_inserted, silver_updated, silver_unchanged, silver_superseded'
 \set newest '(SELECT schema FROM omni_ingest.contract WHERE contract_ref = ''omni://regress/evolve/gizmo'' ORDER BY version DESC LIMIT 1)'
 \set columns 'SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull FROM pg_catalog.pg_attribute a WHERE a.attrelid = ''omni_ingest.gizmo_fact''::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum'
@@ -58,6 +59,14 @@ SELECT gizmo_id, quantity, code, colour, note, record_version, last_batch_id
   FROM omni_ingest.gizmo_fact ORDER BY 1;
 SELECT pg_catalog.count(*) AS total, pg_catalog.count(colour) AS with_colour FROM omni_ingest.gizmo_fact;
 SELECT check_name, ok FROM omni_reconcile('ev-2') WHERE check_name = 'verdict';
+-- A member named like a bookkeeping column ("loaded_at": "whenever", a
+-- string the contract allows) is not the record's to fill: it stays in
+-- Bronze, Silver's loaded_at is the writer's, and the batch loads
+SELECT :summary FROM omni_ingest_jsonl(:'bookfile', 'ev-2b', false, 'omni://regress/evolve/gizmo');
+SELECT gizmo_id, loaded_at IS NOT NULL AS loaded_at_set,
+       (SELECT payload->>'loaded_at' FROM omni_ingest.raw_gizmo_event WHERE batch_id = 'ev-2b') AS in_bronze
+  FROM omni_ingest.gizmo_fact WHERE gizmo_id = 'Z-4';
+DELETE FROM omni_ingest.gizmo_fact WHERE gizmo_id = 'Z-4';
 :versions;
 
 -- A type change is refused: quantity is bigint, the new version says text
