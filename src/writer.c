@@ -59,16 +59,6 @@ QualifiedTableName(Oid relid)
 	return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), rel);
 }
 
-/*
- * A record's members named like bookkeeping columns, which the Silver
- * upsert removes before it reads the record into Silver's row type: they are
- * not the record's to fill, and a value of the wrong type would fail the
- * whole statement
- */
-#define BOOKKEEPING_FIELDS \
-	"'{" SILVER_VERSION_COLUMN "," SILVER_FINGERPRINT_COLUMN "," SILVER_BATCH_COLUMN "," \
-	SILVER_LINE_COLUMN "," SILVER_LOADED_COLUMN "}'::pg_catalog.text[]"
-
 /* True for the Silver columns the writer fills itself */
 static bool
 IsBookkeepingColumn(const char *name)
@@ -224,6 +214,33 @@ AppendColumns(StringInfo sql, List *columns, const char *prefix)
 }
 
 /*
+ * Append "col type, ..." for the data columns of a Silver table: the record
+ * type the upsert reads records into.  It holds the data columns alone, so
+ * a member named like a bookkeeping column is never read (it is not the
+ * record's to fill, and a value of the wrong type would fail the whole
+ * statement); it stays in Bronze.
+ */
+static void
+AppendColumnTypes(StringInfo sql, Oid relid, List *columns)
+{
+	ListCell   *lc;
+
+	foreach(lc, columns)
+	{
+		AttrNumber	att = get_attnum(relid, lfirst(lc));
+		Oid			typid;
+		int32		typmod;
+		Oid			collid;
+
+		get_atttypetypmodcoll(relid, att, &typid, &typmod, &collid);
+		appendStringInfo(sql, "%s%s %s", lc == list_head(columns) ? "" : ", ",
+						 quote_identifier(lfirst(lc)),
+						 format_type_extended(typid, typmod,
+											  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+	}
+}
+
+/*
  * Prepare the Silver upsert of the lines chosen to be written: $1 batch,
  * $2 payloads, $3 fingerprints, $4 lines, $5 versions.  A stored row is
  * replaced by a newer version, by the same version with other content, or
@@ -252,10 +269,9 @@ PrepareSilver(Contract *c, List *columns)
 					 ", u.v, u.f, $1, u.l"
 					 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3),"
 					 " pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u(p, f, l, v)"
-					 " CROSS JOIN LATERAL pg_catalog.jsonb_populate_record(NULL::%s,"
-					 "  u.p OPERATOR(pg_catalog.-) " BOOKKEEPING_FIELDS ") AS r"
-					 " ON CONFLICT (%s) DO UPDATE SET ",
-					 silver, key);
+					 " CROSS JOIN LATERAL pg_catalog.jsonb_to_record(u.p) AS r(");
+	AppendColumnTypes(&sql, c->silver_table, columns);
+	appendStringInfo(&sql, ") ON CONFLICT (%s) DO UPDATE SET ", key);
 	foreach(lc, columns)
 	{
 		const char *col = quote_identifier(lfirst(lc));
