@@ -16,6 +16,7 @@ OBJS = \
 	src/ledger.o \
 	src/lock.o \
 	src/writer.o \
+	src/loadmode.o \
 	src/ingest.o \
 	src/reconcile.o \
 	src/manifest.o \

@@ -538,3 +538,85 @@ SELECT @extschema@.omni_create_target('omni://contracts/data/audio_asset/v1'::te
                                       '{ingest_ts}'::text[], NULL::text, NULL::text, NULL::text[]);
 SELECT @extschema@.omni_create_target('omni://contracts/data/video_asset/v1'::text, 'video_id'::text,
                                       '{ingest_ts}'::text[], NULL::text, NULL::text, NULL::text[]);
+
+------------------------------------------------------------------------
+-- Load modes: the ledger's figures of an asset run
+------------------------------------------------------------------------
+ALTER TABLE omni_ingest.batch_ledger
+	ADD COLUMN late bigint NOT NULL DEFAULT 0,
+	ADD COLUMN quarantined bigint NOT NULL DEFAULT 0,
+	ADD COLUMN outside_window bigint NOT NULL DEFAULT 0,
+	ADD COLUMN load jsonb,
+	ADD COLUMN cursor_before text,
+	ADD COLUMN cursor_after text;
+COMMENT ON COLUMN omni_ingest.batch_ledger.late IS
+	'asset runs: valid records at or before the cursor, however on_late_arrival handled them';
+COMMENT ON COLUMN omni_ingest.batch_ledger.quarantined IS
+	'asset runs: late records kept in omni_ingest.quarantine instead of Bronze and Silver';
+COMMENT ON COLUMN omni_ingest.batch_ledger.outside_window IS
+	'asset runs: valid records outside the load window, counted and not written';
+COMMENT ON COLUMN omni_ingest.batch_ledger.load IS
+	'asset runs (omni_ingest.ingest_asset): the load options; NULL for other runs';
+COMMENT ON COLUMN omni_ingest.batch_ledger.cursor_before IS
+	'incremental runs: the stored cursor of the source before the run';
+COMMENT ON COLUMN omni_ingest.batch_ledger.cursor_after IS
+	'incremental runs: the stored cursor after the run (moved only by a run that loaded)';
+
+------------------------------------------------------------------------
+-- Load modes: the cursors of incremental loads, late records held in
+-- quarantine, and the load of one asset of a manifest with its options
+------------------------------------------------------------------------
+CREATE TABLE omni_ingest.load_cursor (
+	source_id    text NOT NULL,
+	contract_ref text NOT NULL,
+	cursor_field text NOT NULL,
+	cursor_value text NOT NULL,
+	batch_id     text NOT NULL,
+	run_id       bigint NOT NULL,
+	moved_at     timestamptz NOT NULL,
+	PRIMARY KEY (source_id, contract_ref)
+);
+COMMENT ON TABLE omni_ingest.load_cursor IS
+	'per source and contract: the highest cursor value an incremental load applied, and the batch and run that moved it there';
+
+CREATE TABLE omni_ingest.quarantine (
+	run_id       bigint NOT NULL,
+	batch_id     text NOT NULL,
+	line_number  bigint NOT NULL,
+	reason       text NOT NULL CHECK (reason IN ('late_arrival')),
+	cursor_value text,
+	record       jsonb NOT NULL,
+	PRIMARY KEY (run_id, line_number)
+);
+CREATE INDEX ON omni_ingest.quarantine (batch_id);
+COMMENT ON TABLE omni_ingest.quarantine IS
+	'valid records held back from Bronze and Silver (late arrivals under on_late_arrival quarantine), with their run and line';
+
+SELECT pg_catalog.pg_extension_config_dump('omni_ingest.load_cursor', '');
+SELECT pg_catalog.pg_extension_config_dump('omni_ingest.quarantine', '');
+GRANT SELECT ON omni_ingest.load_cursor, omni_ingest.quarantine TO omni_ingest_reader;
+
+-- omni_ingest_jsonl with load options (load_mode, source_id, cursor_field,
+-- cursor_start, cursor_end, start_at, end_at, on_late_arrival,
+-- expected_size, expected_sha256) and their figures.  The manifest load
+-- calls it, as the extension owner; nobody else may.
+CREATE FUNCTION omni_ingest.ingest_asset(path text, batch_id text, dry_run boolean,
+                                         contract_ref text, load jsonb,
+                                         OUT batch_id text, OUT run_id bigint,
+                                         OUT contract_ref text, OUT contract_version integer,
+                                         OUT status text,
+                                         OUT total bigint, OUT valid bigint, OUT invalid bigint,
+                                         OUT inserted bigint, OUT skipped bigint,
+                                         OUT silver_inserted bigint, OUT silver_updated bigint,
+                                         OUT silver_unchanged bigint, OUT silver_superseded bigint,
+                                         OUT errors bigint, OUT blank_lines bigint,
+                                         OUT bytes_read bigint,
+                                         OUT started_at timestamptz, OUT finished_at timestamptz,
+                                         OUT late bigint, OUT quarantined bigint,
+                                         OUT outside_window bigint,
+                                         OUT cursor_before text, OUT cursor_after text)
+AS 'MODULE_PATHNAME', 'omni_ingest_ingest_asset'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION omni_ingest.ingest_asset(text, text, boolean, text, jsonb) IS
+	'load one asset of a manifest as omni_ingest_jsonl does, under its load mode (full_snapshot, incremental_cursor with a cursor and a late-arrival policy, backfill window), checking the declared size and SHA-256 on the bytes it loads';
+REVOKE ALL ON FUNCTION omni_ingest.ingest_asset(text, text, boolean, text, jsonb) FROM PUBLIC;

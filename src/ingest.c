@@ -14,6 +14,15 @@
  * transaction), and the caller gets a WARNING and a summary row whose
  * status is "failed" -- or the error itself when
  * omni_ingest.raise_on_failure is on.  A cancel is always re-raised.
+ *
+ * omni_ingest.ingest_asset, the load behind a manifest's asset, is the same
+ * call with load options (loadmode.c): a load mode decides for each valid
+ * record whether it is applied, quarantined as late, rejected or left
+ * outside the window; an incremental run reads its source's cursor under
+ * the batch and target locks and moves it in the write step; and the size
+ * and SHA-256 the manifest declared are compared with those of the very
+ * read that loaded the file, in the write step too, so that a mismatch
+ * rolls back everything of the run, as any failure does.
  */
 #include "postgres.h"
 
@@ -74,6 +83,45 @@ ReportProgress(IngestState *state)
 	pgstat_progress_update_multi_param(3, index, values);
 }
 
+/*
+ * Route a record that satisfies its contract, as its load mode says (an
+ * asset run's) or to the writer.  Returns false, with the reason in
+ * *errors, when the load mode rejects it.
+ */
+static bool
+IngestValidRecord(IngestState *state, ReaderLine *line, Jsonb *record,
+				  List **errors)
+{
+	RunRecord  *run = state->run;
+	LoadVerdict verdict = LOAD_APPLY;
+	bool		late = false;
+	char	   *value_text = NULL;
+
+	if (state->load != NULL)
+		verdict = LoadModeJudge(state->load, record, &late, &value_text, errors);
+	if (late)
+		run->late++;
+	if (verdict == LOAD_REJECT)
+	{
+		Assert(*errors != NIL);
+		return false;
+	}
+
+	/* Counted before the writer runs, which may flush (and fail) */
+	run->valid++;
+	if (verdict == LOAD_APPLY)
+		WriterAddRecord(state->writer, record, line->number);
+	else if (verdict == LOAD_QUARANTINE)
+	{
+		run->quarantined++;
+		WriterAddQuarantine(state->writer, line->number, "late_arrival",
+							value_text, record);
+	}
+	else
+		run->outside_window++;
+	return true;
+}
+
 /* Judge one non-blank line: valid record, or reject with reasons */
 static void
 IngestLine(IngestState *state, ReaderLine *line)
@@ -108,12 +156,7 @@ IngestLine(IngestState *state, ReaderLine *line)
 							 record, &errors);
 	}
 
-	if (errors == NIL)
-	{
-		run->valid++;
-		WriterAddRecord(state->writer, record, line->number);
-	}
-	else
+	if (errors != NIL || !IngestValidRecord(state, line, record, &errors))
 	{
 		run->invalid++;
 		WriterAddReject(state->writer, line->number, line->offset,
@@ -136,6 +179,8 @@ IngestLines(IngestState *state)
 	errcallback.previous = error_context_stack;
 	error_context_stack = &errcallback;
 
+	if (state->load != NULL)
+		LoadModeCheckOpenedSize(state->load, run->path, state->reader->file_size);
 	state->writer = WriterBegin(state->contract, run->batch_id, run->run_id,
 								run->dry_run);
 
@@ -175,7 +220,18 @@ IngestLines(IngestState *state)
 						   state->reader->file_size, state->reader->bytes_read),
 				 errhint("Load a file only once it is complete, for example by moving it into place.")));
 
+	/* An asset run: the size and SHA-256 of the very read that loaded it */
+	if (state->load != NULL)
+	{
+		Assert(state->reader->eof);
+		run->file_sha256 = LineReaderFinishSha256(state->reader);
+		run->file_size = state->reader->bytes_read;
+		LoadModeCheckFile(state->load, run->path, run->file_size, run->file_sha256);
+	}
+
 	WriterFlush(state->writer);
+	if (state->load != NULL && !run->dry_run)
+		run->cursor_after = LoadModeMoveCursor(state->load, run->batch_id, run->run_id);
 	run->bytes_read = state->reader->next_offset;
 	ReportProgress(state);
 
@@ -233,7 +289,8 @@ RecordFailure(RunRecord *run, ErrorData *edata)
 {
 	run->status = RUN_FAILED;
 	run->errors = 1;
-	run->inserted = run->skipped = 0;
+	run->inserted = run->skipped = run->quarantined = 0;
+	run->cursor_after = run->cursor_before;
 	run->silver_inserted = run->silver_updated = 0;
 	run->silver_unchanged = run->silver_superseded = 0;
 	run->error_sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
@@ -305,15 +362,25 @@ CopyLoadedCounts(RunRecord *run, RunRecord *loaded)
 	run->blank_lines = loaded->blank_lines;
 	run->bytes_read = loaded->bytes_read;
 	run->lines_read = loaded->lines_read;
+	run->late = loaded->late;
+	run->quarantined = loaded->quarantined;
+	run->outside_window = loaded->outside_window;
+	run->cursor_before = loaded->cursor_before;
+	run->cursor_after = loaded->cursor_after;
 	run->loaded_run_id = loaded->run_id;
 }
 
-/* Add what a writer wrote to the run's counts */
+/*
+ * Add what a writer wrote to the run's counts: a valid record that was
+ * applied (neither quarantined nor outside the window) and is not new in
+ * Bronze was skipped
+ */
 void
 IngestAddWriterCounts(RunRecord *run, Writer *writer)
 {
 	run->inserted += writer->counts.inserted;
-	run->skipped = run->dry_run ? 0 : run->valid - run->inserted;
+	run->skipped = run->dry_run ? 0 :
+		run->valid - run->quarantined - run->outside_window - run->inserted;
 	run->silver_inserted += writer->counts.silver_inserted;
 	run->silver_updated += writer->counts.silver_updated;
 	run->silver_unchanged += writer->counts.silver_unchanged;
@@ -333,17 +400,23 @@ IngestProgressStart(IngestState *state)
 	pgstat_progress_update_param(PROGRESS_COPY_BYTES_TOTAL, state->run->file_size);
 }
 
-/* The summary row returned to the caller */
+/* Columns of the summary row, and those ingest_asset adds to them */
+#define SUMMARY_COLUMNS 19
+#define ASSET_SUMMARY_COLUMNS (SUMMARY_COLUMNS + 5)
+
+/* The summary row returned to the caller (ingest_asset's has more columns) */
 Datum
 IngestSummaryRow(FunctionCallInfo fcinfo, RunRecord *run)
 {
 	TupleDesc	tupdesc;
-	Datum		values[19];
-	bool		nulls[19];
+	Datum		values[ASSET_SUMMARY_COLUMNS];
+	bool		nulls[ASSET_SUMMARY_COLUMNS];
 	int			i = 0;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
+	if (tupdesc->natts != SUMMARY_COLUMNS && tupdesc->natts != ASSET_SUMMARY_COLUMNS)
+		elog(ERROR, "summary row has %d columns", tupdesc->natts);
 	memset(nulls, 0, sizeof(nulls));
 	values[i++] = CStringGetTextDatum(run->batch_id);
 	values[i++] = Int64GetDatum(run->run_id);
@@ -364,6 +437,17 @@ IngestSummaryRow(FunctionCallInfo fcinfo, RunRecord *run)
 	values[i++] = Int64GetDatum(run->bytes_read);
 	values[i++] = TimestampTzGetDatum(run->started_at);
 	values[i++] = TimestampTzGetDatum(run->finished_at);
+	if (tupdesc->natts == ASSET_SUMMARY_COLUMNS)
+	{
+		values[i++] = Int64GetDatum(run->late);
+		values[i++] = Int64GetDatum(run->quarantined);
+		values[i++] = Int64GetDatum(run->outside_window);
+		nulls[i] = run->cursor_before == NULL;
+		values[i++] = run->cursor_before ? CStringGetTextDatum(run->cursor_before) : (Datum) 0;
+		nulls[i] = run->cursor_after == NULL;
+		values[i++] = run->cursor_after ? CStringGetTextDatum(run->cursor_after) : (Datum) 0;
+	}
+	Assert(i == tupdesc->natts);
 	tupdesc = BlessTupleDesc(tupdesc);
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
 }
@@ -413,32 +497,33 @@ RequiredTextArg(FunctionCallInfo fcinfo, int argno, const char *name)
 	return value;
 }
 
+/* An asset run's check of a loaded batch's file against the expected one */
+static void
+CheckLoadedFileStep(void *arg)
+{
+	IngestState *state = arg;
+
+	LoadModeCheckFile(state->load, state->run->path, state->run->file_size,
+					  state->run->file_sha256);
+}
+
 /*
- * omni_ingest_jsonl(path, batch_id, dry_run, contract_ref, limit)
+ * Run a load: the batch lock, then a no-op when the batch is loaded, or a
+ * run whose writes happen in a subtransaction.  opts are an asset run's
+ * load options (NULL: omni_ingest_jsonl's run).
  */
-PG_FUNCTION_INFO_V1(omni_ingest_jsonl);
-Datum
-omni_ingest_jsonl(PG_FUNCTION_ARGS)
+static Datum
+IngestCall(FunctionCallInfo fcinfo, RunRecord *run, LoadOptions *opts)
 {
 	IngestState state;
-	RunRecord  *run = palloc0(sizeof(RunRecord));
 	RunRecord  *loaded = NULL;
 	int			save_nestlevel;
 	OwnerSwitch owner;
 
-	run->path = RequiredTextArg(fcinfo, 0, "path");
-	run->batch_id = RequiredTextArg(fcinfo, 1, "batch_id");
-	run->dry_run = PG_ARGISNULL(2) ? false : PG_GETARG_BOOL(2);
-	run->contract_ref = RequiredTextArg(fcinfo, 3, "contract_ref");
-	run->row_limit = PG_ARGISNULL(4) ? -1 : PG_GETARG_INT64(4);
-	if (!PG_ARGISNULL(4) && run->row_limit < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("limit must not be negative"),
-				 errhint("Pass NULL to read the whole file.")));
 	run->started_at = GetCurrentTimestamp();
-
 	IngestPrepare(&state, run);
+	if (opts != NULL)
+		state.load = LoadModeBegin(opts, state.contract);
 	state.reader = LineReaderOpen(run->path, omni_max_line_bytes);
 	run->file_size = state.reader->file_size;
 	state.line_cxt = AllocSetContextCreate(CurrentMemoryContext,
@@ -458,15 +543,41 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 
 	if (loaded != NULL)
 	{
+		ErrorData  *edata = NULL;
+
 		CheckRerun(loaded, run, state.reader);
 		CopyLoadedCounts(run, loaded);
-		run->status = RUN_ALREADY_LOADED;
-		run->finished_at = GetCurrentTimestamp();
-		LedgerInsert(run);
+		if (state.load != NULL)
+			edata = IngestInSubtransaction(CheckLoadedFileStep, &state, CurrentMemoryContext);
+		if (edata != NULL)
+		{
+			LedgerBegin(run);
+			RecordFailure(run, edata);
+		}
+		else
+		{
+			run->status = RUN_ALREADY_LOADED;
+			run->finished_at = GetCurrentTimestamp();
+			LedgerInsert(run);
+		}
 	}
 	else
 	{
 		ErrorData  *edata;
+
+		/*
+		 * The cursor an incremental run judges by is the one it moves: read
+		 * it under the target lock (after the batch lock, the lock order),
+		 * which keeps every other writer of the target out until the end of
+		 * the transaction.  A dry run moves nothing and takes no lock.
+		 */
+		if (state.load != NULL && LoadModeHasCursor(state.load))
+		{
+			if (!run->dry_run)
+				OmniLockTarget(state.contract->silver_table);
+			run->cursor_before = LoadModeReadCursor(state.load);
+			run->cursor_after = run->cursor_before;
+		}
 
 		LedgerBegin(run);
 
@@ -501,4 +612,52 @@ omni_ingest_jsonl(PG_FUNCTION_ARGS)
 	SPI_finish();
 
 	PG_RETURN_DATUM(IngestSummaryRow(fcinfo, run));
+}
+
+/*
+ * omni_ingest_jsonl(path, batch_id, dry_run, contract_ref, limit)
+ */
+PG_FUNCTION_INFO_V1(omni_ingest_jsonl);
+Datum
+omni_ingest_jsonl(PG_FUNCTION_ARGS)
+{
+	RunRecord  *run = palloc0(sizeof(RunRecord));
+
+	run->path = RequiredTextArg(fcinfo, 0, "path");
+	run->batch_id = RequiredTextArg(fcinfo, 1, "batch_id");
+	run->dry_run = PG_ARGISNULL(2) ? false : PG_GETARG_BOOL(2);
+	run->contract_ref = RequiredTextArg(fcinfo, 3, "contract_ref");
+	run->row_limit = PG_ARGISNULL(4) ? -1 : PG_GETARG_INT64(4);
+	if (!PG_ARGISNULL(4) && run->row_limit < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("limit must not be negative"),
+				 errhint("Pass NULL to read the whole file.")));
+	return IngestCall(fcinfo, run, NULL);
+}
+
+/*
+ * omni_ingest.ingest_asset(path, batch_id, dry_run, contract_ref, load):
+ * omni_ingest_jsonl's run with load options, and their figures (late,
+ * quarantined, outside_window, cursor_before, cursor_after) in its row.
+ * Only the extension owner calls it (the manifest load does).
+ */
+PG_FUNCTION_INFO_V1(omni_ingest_ingest_asset);
+Datum
+omni_ingest_ingest_asset(PG_FUNCTION_ARGS)
+{
+	RunRecord  *run = palloc0(sizeof(RunRecord));
+	Jsonb	   *load = PG_ARGISNULL(4) ? NULL : PG_GETARG_JSONB_P(4);
+	LoadOptions *opts;
+
+	run->path = RequiredTextArg(fcinfo, 0, "path");
+	run->batch_id = RequiredTextArg(fcinfo, 1, "batch_id");
+	run->dry_run = PG_ARGISNULL(2) ? false : PG_GETARG_BOOL(2);
+	run->contract_ref = RequiredTextArg(fcinfo, 3, "contract_ref");
+	run->row_limit = -1;
+	opts = LoadOptionsParse(load);
+
+	/* The ledger tells an asset run by its load options, {} when none */
+	run->load = load != NULL ? JsonbToCString(NULL, &load->root, VARSIZE(load)) : "{}";
+	return IngestCall(fcinfo, run, opts);
 }

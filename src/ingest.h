@@ -1,7 +1,7 @@
 /*
  * ingest.h
- *		The load path shared by omni_ingest_jsonl, its resumable procedure
- *		and omni_replay.
+ *		The load path shared by omni_ingest_jsonl, omni_ingest.ingest_asset,
+ *		the resumable procedure and omni_replay.
  */
 #ifndef OMNI_INGEST_PATH_H
 #define OMNI_INGEST_PATH_H
@@ -12,6 +12,7 @@
 
 #include "contract.h"
 #include "ledger.h"
+#include "loadmode.h"
 #include "reader.h"
 #include "writer.h"
 
@@ -21,6 +22,7 @@ typedef struct IngestState
 	Contract   *contract;
 	LineReader *reader;
 	Writer	   *writer;
+	LoadMode   *load;			/* asset runs: the load mode; NULL otherwise */
 	int64		current_line;	/* for the error context */
 	MemoryContext line_cxt;		/* reset after every line */
 } IngestState;

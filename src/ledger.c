@@ -1,6 +1,7 @@
 /*
  * ledger.c
- *		The batch ledger: one row per run of omni_ingest_jsonl.
+ *		The batch ledger: one row per run of omni_ingest_jsonl (and of
+ *		omni_ingest.ingest_asset, the resumable procedure and omni_replay).
  *
  * A batch id names one load.  Runs of the same batch id are serialized by
  * the batch lock (lock.c), so a second session asking for a batch that is
@@ -13,6 +14,7 @@
 
 #include "access/transam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -25,22 +27,62 @@
 #include "owner.h"
 #include "spi_util.h"
 
-#define LEDGER_COLUMNS \
-	"run_id, batch_id, contract_ref, contract_version, path, file_sha256," \
+/*
+ * The columns of a ledger row, less run_id, in the order of RunToParams:
+ * those of every release, then those of asset runs (0.2.0).  The module
+ * can be newer than the extension's objects -- between installing a release
+ * and ALTER EXTENSION ... UPDATE, a 0.1.0 database runs this code over its
+ * 0.1.0 ledger -- so the asset columns are used only where they exist (see
+ * LedgerColumns).
+ */
+#define LEDGER_BASE_COLUMNS \
+	"batch_id, contract_ref, contract_version, path, file_sha256," \
 	" file_size, row_limit, dry_run, status, total, valid, invalid, inserted," \
 	" skipped, silver_inserted, silver_updated, silver_unchanged," \
 	" silver_superseded, errors, blank_lines, bytes_read, lines_read," \
 	" error_sqlstate, error_message, loaded_run_id, started_at, finished_at," \
 	" run_by, xid, checkpoint_offset, checkpoint_line"
-#define LEDGER_NCOLUMNS 32
+#define LEDGER_NBASE 31
+#define LEDGER_ASSET_COLUMNS \
+	", late, quarantined, outside_window, load, cursor_before, cursor_after"
+#define LEDGER_NASSET 6
 
-/* The same columns, less run_id, as typed parameters $1..$29 */
-#define LEDGER_PARAMS \
+/* The same columns as typed parameters $1..$31, and $32..$37 */
+#define LEDGER_BASE_PARAMS \
 	"$1::text, $2::text, $3::int4, $4::text, $5::text, $6::int8, $7::int8," \
 	" $8::bool, $9::text, $10::int8, $11::int8, $12::int8, $13::int8, $14::int8," \
 	" $15::int8, $16::int8, $17::int8, $18::int8, $19::int8, $20::int8," \
 	" $21::int8, $22::int8, $23::text, $24::text, $25::int8," \
 	" $26::timestamptz, $27::timestamptz, $28::name, $29::xid8, $30::int8, $31::int8"
+#define LEDGER_ASSET_PARAMS \
+	", $32::int8, $33::int8, $34::int8, $35::jsonb, $36::text, $37::text"
+
+/* Parameters of a ledger statement: every column, and run_id */
+#define LEDGER_MAX_PARAMS (LEDGER_NBASE + LEDGER_NASSET + 1)
+
+/* The ledger's columns as this database has them, for a statement */
+typedef struct LedgerColumns
+{
+	int			n;				/* columns, less run_id */
+	const char *columns;		/* their names, less run_id */
+	const char *params;			/* their parameters */
+} LedgerColumns;
+
+/* Which columns the ledger of this database has (see LEDGER_BASE_COLUMNS) */
+static LedgerColumns
+LedgerColumnsOfDatabase(void)
+{
+	Oid			relid = get_relname_relid("batch_ledger", get_namespace_oid(OMNI_SCHEMA, false));
+	LedgerColumns cols = {LEDGER_NBASE, LEDGER_BASE_COLUMNS, LEDGER_BASE_PARAMS};
+
+	if (OidIsValid(relid) && get_attnum(relid, "cursor_after") != InvalidAttrNumber)
+	{
+		cols.n = LEDGER_NBASE + LEDGER_NASSET;
+		cols.columns = LEDGER_BASE_COLUMNS LEDGER_ASSET_COLUMNS;
+		cols.params = LEDGER_BASE_PARAMS LEDGER_ASSET_PARAMS;
+	}
+	return cols;
+}
 
 /* Column i (1-based) of the current result row as int8, 0 when null */
 static int64
@@ -54,7 +96,7 @@ GetInt64(HeapTuple tup, TupleDesc desc, int col)
 	return SPI_gettypeid(desc, col) == INT4OID ? DatumGetInt32(d) : DatumGetInt64(d);
 }
 
-/* Build a RunRecord from a row of LEDGER_COLUMNS */
+/* Build a RunRecord from a row of run_id and the ledger's columns */
 static RunRecord *
 RunFromTuple(HeapTuple tup, TupleDesc desc)
 {
@@ -97,6 +139,15 @@ RunFromTuple(HeapTuple tup, TupleDesc desc)
 	run->xid = SPI_getvalue(tup, desc, 30);
 	run->checkpoint_offset = GetInt64(tup, desc, 31);
 	run->checkpoint_line = GetInt64(tup, desc, 32);
+	if (desc->natts == 1 + LEDGER_NBASE)
+		return run;
+	Assert(desc->natts == 1 + LEDGER_NBASE + LEDGER_NASSET);
+	run->late = GetInt64(tup, desc, 33);
+	run->quarantined = GetInt64(tup, desc, 34);
+	run->outside_window = GetInt64(tup, desc, 35);
+	run->load = SPI_getvalue(tup, desc, 36);
+	run->cursor_before = SPI_getvalue(tup, desc, 37);
+	run->cursor_after = SPI_getvalue(tup, desc, 38);
 	return run;
 }
 
@@ -113,9 +164,9 @@ LedgerLatestRun(const char *batch_id, const char *status)
 		values[1] = CStringGetTextDatum(status);
 	else
 		nulls[1] = 'n';
-	OmniSpiExec("SELECT " LEDGER_COLUMNS " FROM omni_ingest.batch_ledger"
-				" WHERE batch_id = $1 AND ($2 IS NULL OR status = $2)"
-				" ORDER BY run_id DESC LIMIT 1",
+	OmniSpiExec(psprintf("SELECT run_id, %s FROM omni_ingest.batch_ledger"
+						 " WHERE batch_id = $1 AND ($2 IS NULL OR status = $2)"
+						 " ORDER BY run_id DESC LIMIT 1", LedgerColumnsOfDatabase().columns),
 				2, types, values, nulls, false, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		return NULL;
@@ -170,8 +221,14 @@ RunToParams(RunRecord *run, Oid *types, Datum *values, char *nulls)
 	PARAM(TEXTOID, run->xid ? CStringGetTextDatum(run->xid) : 0, run->xid == NULL);
 	PARAM(INT8OID, Int64GetDatum(run->checkpoint_offset), run->checkpoint_line == 0);
 	PARAM(INT8OID, Int64GetDatum(run->checkpoint_line), run->checkpoint_line == 0);
+	PARAM(INT8OID, Int64GetDatum(run->late), false);
+	PARAM(INT8OID, Int64GetDatum(run->quarantined), false);
+	PARAM(INT8OID, Int64GetDatum(run->outside_window), false);
+	PARAM(TEXTOID, run->load ? CStringGetTextDatum(run->load) : 0, run->load == NULL);
+	PARAM(TEXTOID, run->cursor_before ? CStringGetTextDatum(run->cursor_before) : 0, run->cursor_before == NULL);
+	PARAM(TEXTOID, run->cursor_after ? CStringGetTextDatum(run->cursor_after) : 0, run->cursor_after == NULL);
 #undef PARAM
-	Assert(i == LEDGER_NCOLUMNS - 1);
+	Assert(i == LEDGER_NBASE + LEDGER_NASSET);
 }
 
 /* The parameters as text, for a statement run by another process */
@@ -273,13 +330,29 @@ LedgerSweepInterrupted(void)
 		OmniSpiExec(sweep, 0, NULL, NULL, NULL, false, SPI_OK_UPDATE);
 }
 
+/*
+ * The ledger's columns, with run's values as parameters; the asset
+ * columns of a ledger that has none must be empty
+ */
+static LedgerColumns
+LedgerParams(RunRecord *run, Oid *types, Datum *values, char *nulls)
+{
+	LedgerColumns cols = LedgerColumnsOfDatabase();
+
+	RunToParams(run, types, values, nulls);
+	if (cols.n == LEDGER_NBASE && run->load != NULL)
+		elog(ERROR, "the batch ledger has no columns for asset runs: update the extension");
+	return cols;
+}
+
 /* Insert a ledger row for run and set run->run_id */
 void
 LedgerInsert(RunRecord *run)
 {
-	Oid			types[LEDGER_NCOLUMNS];
-	Datum		values[LEDGER_NCOLUMNS];
-	char		nulls[LEDGER_NCOLUMNS];
+	Oid			types[LEDGER_MAX_PARAMS];
+	Datum		values[LEDGER_MAX_PARAMS];
+	char		nulls[LEDGER_MAX_PARAMS];
+	LedgerColumns cols;
 	char	   *run_id;
 	bool		durable = run->durable && strcmp(run->status, RUN_RUNNING) == 0;
 
@@ -288,16 +361,10 @@ LedgerInsert(RunRecord *run)
 	if (run->xid == NULL)
 		run->xid = psprintf(UINT64_FORMAT,
 							U64FromFullTransactionId(GetTopFullTransactionId()));
-	RunToParams(run, types, values, nulls);
-	run_id = LedgerExec("INSERT INTO omni_ingest.batch_ledger ("
-						" batch_id, contract_ref, contract_version, path, file_sha256,"
-						" file_size, row_limit, dry_run, status, total, valid, invalid, inserted,"
-						" skipped, silver_inserted, silver_updated, silver_unchanged,"
-						" silver_superseded, errors, blank_lines, bytes_read, lines_read,"
-						" error_sqlstate, error_message, loaded_run_id, started_at, finished_at,"
-						" run_by, xid, checkpoint_offset, checkpoint_line)"
-						" VALUES (" LEDGER_PARAMS ") RETURNING run_id",
-						LEDGER_NCOLUMNS - 1, types, values, nulls,
+	cols = LedgerParams(run, types, values, nulls);
+	run_id = LedgerExec(psprintf("INSERT INTO omni_ingest.batch_ledger (%s) VALUES (%s) RETURNING run_id",
+								 cols.columns, cols.params),
+						cols.n, types, values, nulls,
 						&durable, SPI_OK_INSERT_RETURNING);
 	run->run_id = strtoi64(run_id, NULL, 10);
 	if (strcmp(run->status, RUN_RUNNING) == 0)
@@ -312,23 +379,19 @@ LedgerInsert(RunRecord *run)
 void
 LedgerUpdate(RunRecord *run, bool durable)
 {
-	Oid			types[LEDGER_NCOLUMNS];
-	Datum		values[LEDGER_NCOLUMNS];
-	char		nulls[LEDGER_NCOLUMNS];
+	Oid			types[LEDGER_MAX_PARAMS];
+	Datum		values[LEDGER_MAX_PARAMS];
+	char		nulls[LEDGER_MAX_PARAMS];
+	LedgerColumns cols;
 	bool		autonomous = durable && run->durable;
 
-	RunToParams(run, types, values, nulls);
-	types[LEDGER_NCOLUMNS - 1] = INT8OID;
-	values[LEDGER_NCOLUMNS - 1] = Int64GetDatum(run->run_id);
-	nulls[LEDGER_NCOLUMNS - 1] = ' ';
-	(void) LedgerExec("UPDATE omni_ingest.batch_ledger SET"
-					  " (batch_id, contract_ref, contract_version, path, file_sha256,"
-					  " file_size, row_limit, dry_run, status, total, valid, invalid, inserted,"
-					  " skipped, silver_inserted, silver_updated, silver_unchanged,"
-					  " silver_superseded, errors, blank_lines, bytes_read, lines_read,"
-					  " error_sqlstate, error_message, loaded_run_id, started_at, finished_at,"
-					  " run_by, xid, checkpoint_offset, checkpoint_line)"
-					  " = (" LEDGER_PARAMS ") WHERE run_id = $32::int8",
-					  LEDGER_NCOLUMNS, types, values, nulls, &autonomous,
+	/* run_id is the parameter after the columns */
+	cols = LedgerParams(run, types, values, nulls);
+	types[cols.n] = INT8OID;
+	values[cols.n] = Int64GetDatum(run->run_id);
+	nulls[cols.n] = ' ';
+	(void) LedgerExec(psprintf("UPDATE omni_ingest.batch_ledger SET (%s) = (%s) WHERE run_id = $%d::int8",
+							   cols.columns, cols.params, cols.n + 1),
+					  cols.n + 1, types, values, nulls, &autonomous,
 					  SPI_OK_UPDATE);
 }

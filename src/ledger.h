@@ -54,6 +54,13 @@ typedef struct RunRecord
 	bool		durable;		/* its "running" row committed on its own */
 	int64		checkpoint_offset;	/* resumable runs: committed up to here */
 	int64		checkpoint_line;	/* ... and this line (0: no checkpoint) */
+	/* asset runs (omni_ingest.ingest_asset); zeros and NULLs otherwise */
+	int64		late;			/* records at or before the cursor, however handled */
+	int64		quarantined;	/* late records kept in omni_ingest.quarantine */
+	int64		outside_window; /* valid records outside the window, not written */
+	char	   *load;			/* the load options, as jsonb text */
+	char	   *cursor_before;	/* incremental runs: the stored cursor before */
+	char	   *cursor_after;	/* ... and after the run */
 } RunRecord;
 
 extern RunRecord *LedgerFindLoaded(const char *batch_id);

@@ -44,7 +44,7 @@ static bool callbacks_registered = false;
 /* The tables of the extension that are never a load's target */
 static const char *const catalog_tables[] = {
 	"contract", "contract_target", "batch_ledger", "reject", "manifest",
-	"manifest_asset"
+	"manifest_asset", "load_cursor", "quarantine"
 };
 
 /* Forget the acting role when the (sub)transaction that set it aborts */

@@ -15,6 +15,7 @@
 #include "utils/lsyscache.h"
 
 #include "ledger.h"
+#include "loadmode.h"
 #include "reader.h"
 #include "omni_ingest.h"
 #include "spi_util.h"
@@ -222,6 +223,64 @@ CheckFieldsClose(Checks *checks, Oid silver_oid, const char *silver,
 }
 
 /*
+ * The identities of an asset run (omni_ingest.ingest_asset): every valid
+ * record was applied, quarantined or left outside the window; the applied
+ * ones are Bronze's and Silver's counts; the quarantined ones are rows of
+ * the quarantine table; and the late ones were held back as the run's
+ * on_late_arrival says (apply: none; quarantine: all, in the quarantine
+ * table; reject: all, as late_arrival reject rows).
+ */
+static void
+CheckAssetRun(Checks *checks, RunRecord *run, Oid *types, Datum *values)
+{
+	LoadOptions *opts = LoadOptionsParse(DatumGetJsonbP(DirectFunctionCall1(jsonb_in,
+																			 CStringGetDatum(run->load))));
+	int64		applied = run->valid - run->quarantined - run->outside_window;
+	int64		quarantine_rows;
+	int64		late_rejects;
+	char	   *detail;
+
+	AddCheck(checks, "valid = inserted + skipped + quarantined + outside_window", run->valid,
+			 run->inserted + run->skipped + run->quarantined + run->outside_window, NULL);
+	AddCheck(checks, "valid - quarantined - outside_window = silver inserted + updated + unchanged + superseded",
+			 applied,
+			 run->silver_inserted + run->silver_updated + run->silver_unchanged +
+			 run->silver_superseded, NULL);
+
+	quarantine_rows = QueryCount("SELECT pg_catalog.count(*), pg_catalog.string_agg(line_number::text, ', ' ORDER BY line_number)"
+								 " FROM omni_ingest.quarantine WHERE run_id = $2 AND batch_id = $1",
+								 2, types, values, &detail);
+	AddCheck(checks, "quarantined = quarantine rows", run->quarantined, quarantine_rows,
+			 quarantine_rows == run->quarantined ? NULL :
+			 psprintf("quarantine rows at lines: %s", detail ? detail : "none"));
+
+	late_rejects = QueryCount("SELECT pg_catalog.count(*) FROM omni_ingest.reject j"
+							  " WHERE j.run_id = $2 AND j.batch_id = $1 AND EXISTS ("
+							  "  SELECT FROM pg_catalog.jsonb_array_elements(j.reasons) AS e"
+							  "   WHERE e OPERATOR(pg_catalog.->>) 'keyword' = 'late_arrival')",
+							  2, types, values, NULL);
+	switch (opts->on_late)
+	{
+		case LATE_APPLY:
+			AddCheck(checks, "late held back as on_late_arrival says", 0,
+					 quarantine_rows + late_rejects,
+					 psprintf("on_late_arrival apply: the " INT64_FORMAT " late records were applied, none held back",
+							  run->late));
+			break;
+		case LATE_QUARANTINE:
+			AddCheck(checks, "late held back as on_late_arrival says", run->late,
+					 quarantine_rows,
+					 "on_late_arrival quarantine: every late record is a quarantine row");
+			break;
+		case LATE_REJECT:
+			AddCheck(checks, "late held back as on_late_arrival says", run->late,
+					 late_rejects,
+					 "on_late_arrival reject: every late record is a late_arrival reject row");
+			break;
+	}
+}
+
+/*
  * omni_reconcile(batch_id text) returns setof (check_name, expected, actual,
  * ok, detail)
  */
@@ -323,12 +382,17 @@ omni_reconcile(PG_FUNCTION_ARGS)
 							 1, types, values, NULL);
 	AddCheck(&checks, "inserted = Bronze rows of the batch", run->inserted, bronze_rows, NULL);
 
-	AddCheck(&checks, "valid = inserted + skipped", run->valid,
-			 run->inserted + run->skipped, NULL);
-	AddCheck(&checks, "valid = silver inserted + updated + unchanged + superseded",
-			 run->valid,
-			 run->silver_inserted + run->silver_updated + run->silver_unchanged +
-			 run->silver_superseded, NULL);
+	if (run->load == NULL)
+	{
+		AddCheck(&checks, "valid = inserted + skipped", run->valid,
+				 run->inserted + run->skipped, NULL);
+		AddCheck(&checks, "valid = silver inserted + updated + unchanged + superseded",
+				 run->valid,
+				 run->silver_inserted + run->silver_updated + run->silver_unchanged +
+				 run->silver_superseded, NULL);
+	}
+	else
+		CheckAssetRun(&checks, run, types, values);
 
 	/* Every Bronze record of the batch is in Silver at that version or newer */
 	expected = bronze_rows;

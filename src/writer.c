@@ -336,6 +336,27 @@ PrepareReject(void)
 	return plan;
 }
 
+/*
+ * Prepare the quarantine insert (only for a run that quarantines: a 0.1.0
+ * database running this module has no quarantine table)
+ */
+static SPIPlanPtr
+PrepareQuarantine(void)
+{
+	Oid			types[6] = {INT8OID, TEXTOID, INT8ARRAYOID, TEXTARRAYOID,
+	TEXTARRAYOID, JSONBARRAYOID};
+	SPIPlanPtr	plan;
+
+	plan = SPI_prepare("INSERT INTO " OMNI_SCHEMA ".quarantine"
+					   " (run_id, batch_id, line_number, reason, cursor_value, record)"
+					   " SELECT $1, $2, u.* FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
+					   " pg_catalog.unnest($5), pg_catalog.unnest($6)) AS u",
+					   6, types);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare quarantine insert: %s", SPI_result_code_string(SPI_result));
+	return plan;
+}
+
 /* Refuse targets that the writer may not write as the extension owner */
 void
 WriterCheckTargets(Contract *contract)
@@ -397,6 +418,10 @@ WriterBegin(Contract *contract, const char *batch_id, int64 run_id, bool dry_run
 	w->reject_raw = palloc(sizeof(Datum) * n);
 	w->reject_truncated = palloc(sizeof(Datum) * n);
 	w->reject_reasons = palloc(sizeof(Datum) * n);
+	w->quarantine_lines = palloc(sizeof(Datum) * n);
+	w->quarantine_reasons = palloc(sizeof(Datum) * n);
+	w->quarantine_values = palloc(sizeof(Datum) * n);
+	w->quarantine_records = palloc(sizeof(Datum) * n);
 	w->chunk_cxt = AllocSetContextCreate(CurrentMemoryContext,
 										 "omni_ingest chunk",
 										 ALLOCSET_DEFAULT_SIZES);
@@ -408,6 +433,7 @@ WriterBegin(Contract *contract, const char *batch_id, int64 run_id, bool dry_run
 		w->silver_plan = PrepareSilver(contract, columns);
 		w->silver_state_plan = PrepareSilverState(contract);
 		w->reject_plan = PrepareReject();
+		/* the quarantine plan at the first quarantined record */
 	}
 	return w;
 }
@@ -516,6 +542,31 @@ WriterAddReject(Writer *w, int64 line_number, int64 offset, int64 line_bytes,
 	w->reject_raw[i] = PointerGetDatum(RejectLineText(data, len, omni_reject_line_bytes, &cut));
 	w->reject_truncated[i] = BoolGetDatum(truncated || cut);
 	w->reject_reasons[i] = PointerGetDatum(pg_detoast_datum_copy((struct varlena *) reasons));
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Buffer a valid record held back in the quarantine table instead of
+ * Bronze and Silver; flush first when the chunk is full
+ */
+void
+WriterAddQuarantine(Writer *w, int64 line_number, const char *reason,
+					const char *cursor_value, Jsonb *record)
+{
+	MemoryContext old;
+	int			i;
+
+	if (w->dry_run)
+		return;
+
+	WriterMakeRoom(w, w->nquarantined, VARSIZE(record));
+
+	old = MemoryContextSwitchTo(w->chunk_cxt);
+	i = w->nquarantined++;
+	w->quarantine_lines[i] = Int64GetDatum(line_number);
+	w->quarantine_reasons[i] = CStringGetTextDatum(reason);
+	w->quarantine_values[i] = CStringGetTextDatum(cursor_value);
+	w->quarantine_records[i] = PointerGetDatum(pg_detoast_datum_copy((struct varlena *) record));
 	MemoryContextSwitchTo(old);
 }
 
@@ -799,6 +850,27 @@ WriterFlush(Writer *w)
 		w->nrejects = 0;
 	}
 
+	if (w->nquarantined > 0)
+	{
+		Datum		args[6];
+		int			n = w->nquarantined;
+
+		args[0] = Int64GetDatum(w->run_id);
+		args[1] = CStringGetTextDatum(w->batch_id);
+		args[2] = MakeArray(w->quarantine_lines, n, INT8OID);
+		args[3] = MakeArray(w->quarantine_reasons, n, TEXTOID);
+		args[4] = MakeArray(w->quarantine_values, n, TEXTOID);
+		args[5] = MakeArray(w->quarantine_records, n, JSONBOID);
+
+		if (w->quarantine_plan == NULL)
+			w->quarantine_plan = PrepareQuarantine();
+		WriterExec(w, w->quarantine_plan, args, SPI_OK_INSERT, "quarantine insert");
+		if (SPI_processed != (uint64) n)
+			elog(ERROR, "quarantine insert wrote " UINT64_FORMAT " rows, not %d", SPI_processed, n);
+		w->counts.quarantined += n;
+		w->nquarantined = 0;
+	}
+
 	w->buffered_bytes = 0;
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(w->chunk_cxt);
@@ -808,7 +880,8 @@ WriterFlush(Writer *w)
 void
 WriterEnd(Writer *w)
 {
-	SPIPlanPtr	plans[4] = {w->bronze_plan, w->silver_plan, w->silver_state_plan, w->reject_plan};
+	SPIPlanPtr	plans[5] = {w->bronze_plan, w->silver_plan, w->silver_state_plan,
+	w->reject_plan, w->quarantine_plan};
 
 	for (int i = 0; i < (int) lengthof(plans); i++)
 		if (plans[i] != NULL)

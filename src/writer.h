@@ -20,6 +20,7 @@ typedef struct WriterCounts
 	int64		silver_unchanged;
 	int64		silver_superseded;
 	int64		rejects;		/* reject rows written */
+	int64		quarantined;	/* quarantine rows written */
 } WriterCounts;
 
 typedef struct Writer
@@ -51,11 +52,19 @@ typedef struct Writer
 	Datum	   *reject_truncated;
 	Datum	   *reject_reasons;
 
+	/* records held back in the quarantine table, waiting for the next flush */
+	int			nquarantined;
+	Datum	   *quarantine_lines;
+	Datum	   *quarantine_reasons;
+	Datum	   *quarantine_values;
+	Datum	   *quarantine_records;
+
 	MemoryContext chunk_cxt;	/* reset after every flush */
 	SPIPlanPtr	bronze_plan;
 	SPIPlanPtr	silver_plan;
 	SPIPlanPtr	silver_state_plan;
 	SPIPlanPtr	reject_plan;
+	SPIPlanPtr	quarantine_plan;
 	bool		target_locked;	/* WriterLockTarget done */
 	WriterCounts counts;
 } Writer;
@@ -75,6 +84,8 @@ extern void WriterAddRecord(Writer *w, Jsonb *record, int64 line_number);
 extern void WriterAddReject(Writer *w, int64 line_number, int64 offset,
 							int64 line_bytes, const char *data, int len,
 							bool truncated, Jsonb *reasons);
+extern void WriterAddQuarantine(Writer *w, int64 line_number, const char *reason,
+								const char *cursor_value, Jsonb *record);
 extern void WriterFlush(Writer *w);
 extern void WriterEnd(Writer *w);
 

@@ -198,6 +198,42 @@ write("budget.jsonl", [
     line(ticket(305, tags=DROP)),               # 5 valid
 ])
 
+# load_*.jsonl: the load modes of omni_ingest.ingest_asset
+# (test/sql/load_modes.sql), followed by updated_at
+u = lambda n, upd, **kw: line(ticket(n, updated_at=upd, **kw))
+write("load_base.jsonl", [
+    u(301, "2026-04-11T08:00:00Z"),                    # 1
+    u(302, "2026-04-12T08:00:00Z"),                    # 2
+    u(303, "2026-04-13T08:00:00Z"),                    # 3 the highest: the cursor
+])
+# After load_base.jsonl (cursor 2026-04-13 08:00 UTC): 3 late records
+write("load_late.jsonl", [
+    u(301, "2026-04-14T08:00:00Z", status="pending"),  # 1 past the cursor: applied
+    u(304, "2026-04-13T10:00:00+02:00"),               # 2 the cursor's very instant: late
+    u(305, "2026-04-12T00:00:00Z"),                    # 3 before the cursor: late
+    u(306, None, created_at="2026-04-12T08:00:00Z"),   # 4 no cursor value: rejected
+    u(307, "2026-04-15T08:00:00Z"),                    # 5 the highest: the next cursor
+    b'{"ticket_id": "TKT-20260410-000308", "status": ',  # 6 not JSON
+    u(309, "2026-04-01T00:00:00Z"),                    # 7 long before the cursor: late
+])
+# A backfill window [2026-04-12T00:00Z, 2026-04-14T00:00Z)
+write("load_window.jsonl", [
+    u(401, "2026-04-12T00:00:00Z"),                    # 1 exactly at start_at: inside
+    u(402, "2026-04-14T00:00:00Z"),                    # 2 exactly at end_at: outside
+    u(403, "2026-04-13T23:59:59.999999Z"),             # 3 just before end_at: inside
+    u(404, "2026-04-11T23:59:59Z"),                    # 4 before start_at: outside
+    line(ticket(405, updated_at=DROP, created_at="2026-04-12T12:00:00Z")),  # 5 version created_at
+])
+# A contract without tables, whose cursor field (seq) compares as jsonb
+write("load_seq.jsonl", [
+    b'{"seq": 1}',                                     # 1 before cursor_start 3: late
+    b'{"seq": 10}',                                    # 2 at cursor_end 10: outside
+    b'{"seq": 2}',                                     # 3 late
+    b'{"seq": 3}',                                     # 4 at cursor_start: applied
+    b'{"other": 1}',                                   # 5 no seq: rejected
+    b'{"seq": 4}',                                     # 6 applied
+])
+
 # manifests/: source manifests over the fixtures above
 import hashlib
 
