@@ -190,6 +190,17 @@ CREATE TABLE omni_ingest.manifest_asset (
 	actual_sha256   text,
 	asset_batch_id  text NOT NULL,
 	run_id          bigint,
+	status          text CHECK (status IN ('loaded', 'replayed', 'quarantined', 'rejected',
+	                                       'not_loaded', 'failed')),
+	load            jsonb,
+	total           bigint,
+	valid           bigint,
+	invalid         bigint,
+	inserted        bigint,
+	skipped         bigint,
+	late            bigint,
+	quarantined     bigint,
+	outside_window  bigint,
 	PRIMARY KEY (manifest_id, source_id)
 );
 COMMENT ON TABLE omni_ingest.manifest_asset IS 'each declared asset of a manifest: gate judgment, declared and real size and SHA-256, the run that loaded it';
@@ -370,185 +381,6 @@ AS $rules$
 $rules$;
 COMMENT ON FUNCTION omni_manifest_rule_violations(jsonb) IS
 	'the business rules of a source manifest that it breaks, one message each';
-
--- The manifest load itself.  Callers reach it through omni_ingest_manifest,
--- which checks their rights and runs it as the extension owner, who alone
--- writes the manifest tables.
-CREATE FUNCTION omni_ingest.manifest_load(manifest_path text, dry_run boolean)
-RETURNS TABLE (manifest_id text, source_id text, judgment text, status text,
-               asset_batch_id text, run_id bigint, reasons jsonb)
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $manifest$
-DECLARE
-	manifest_contract constant text := 'omni://contracts/manifest/source_manifest/v1';
-	m        jsonb;
-	msha     text;
-	dir      text;
-	errs     text;
-	policy   jsonb;
-	a        jsonb;
-	apath    text;
-	fsize    bigint;
-	fsha     text;
-	judged   jsonb := '[]';
-	j        jsonb;
-	worst    int;
-	why      jsonb;
-	levels   constant text[] := ARRAY['accept', 'warn', 'quarantine', 'reject'];
-	any_reject boolean := false;
-	any_failed boolean := false;
-	r        record;
-	old      record;
-BEGIN
-	IF manifest_path IS NULL OR manifest_path = '' THEN
-		RAISE EXCEPTION 'manifest_path must not be null or empty'
-			USING ERRCODE = 'null_value_not_allowed', HINT = 'Pass the absolute path of a manifest file on the database server.';
-	END IF;
-	m := @extschema@.omni_read_manifest(manifest_path);
-	msha := (@extschema@.omni_file_fingerprint(manifest_path)).sha256;
-
-	-- The manifest itself: its contract, then its business rules
-	SELECT string_agg(format('%s %s', coalesce(nullif(e.instance_path, ''), '/'), e.message), '; ')
-	  INTO errs FROM @extschema@.omni_contract_validation_errors(manifest_contract, m) AS e;
-	IF errs IS NOT NULL THEN
-		RAISE EXCEPTION 'manifest "%" does not satisfy the source manifest contract', manifest_path
-			USING ERRCODE = 'invalid_parameter_value', DETAIL = errs,
-			      HINT = 'Fix the manifest; nothing was loaded.';
-	END IF;
-	SELECT string_agg(v, '; ') INTO errs FROM @extschema@.omni_manifest_rule_violations(m) AS v;
-	IF errs IS NOT NULL THEN
-		RAISE EXCEPTION 'manifest "%" breaks the source manifest rules', manifest_path
-			USING ERRCODE = 'invalid_parameter_value', DETAIL = errs,
-			      HINT = 'Fix the manifest; nothing was loaded.';
-	END IF;
-
-	-- The same manifest id may come again only with the same content
-	SELECT * INTO old FROM omni_ingest.manifest x WHERE x.manifest_id = m->>'manifest_id';
-	IF FOUND AND old.manifest_sha256 <> msha AND NOT dry_run THEN
-		RAISE EXCEPTION 'manifest "%" was already loaded with different content', m->>'manifest_id'
-			USING ERRCODE = 'duplicate_object', HINT = 'Give a changed manifest a new manifest_id and batch_id.';
-	END IF;
-
-	-- Judge every asset: the worst judgment that applies wins
-	policy := '{"on_missing_checksum": "warn", "on_partial_metadata": "warn",
-	            "on_missing_metadata": "quarantine", "on_pii_gap": "quarantine",
-	            "on_contract_mismatch": "reject", "on_unknown_license": "reject"}'::jsonb
-	          || coalesce(m->'gate_policy', '{}');
-	dir := regexp_replace(manifest_path, '/[^/]*$', '');
-	FOR a IN SELECT * FROM jsonb_array_elements(m->'assets') LOOP
-		why := '[]';
-		apath := a->>'source_url_or_path';
-		IF apath !~ '^/' THEN
-			apath := dir || '/' || apath;
-		END IF;
-		IF m->>'license_tag' = 'unknown' THEN
-			why := why || jsonb_build_object('rule', 'on_unknown_license', 'judgment', policy->>'on_unknown_license', 'message', 'the license is unknown');
-		END IF;
-		IF NOT a ? 'checksum_sha256' THEN
-			why := why || jsonb_build_object('rule', 'on_missing_checksum', 'judgment', policy->>'on_missing_checksum', 'message', 'no checksum_sha256 declared');
-		END IF;
-		IF a->>'metadata_status' = 'partial' THEN
-			why := why || jsonb_build_object('rule', 'on_partial_metadata', 'judgment', policy->>'on_partial_metadata', 'message', 'metadata is partial');
-		ELSIF a->>'metadata_status' = 'missing' THEN
-			why := why || jsonb_build_object('rule', 'on_missing_metadata', 'judgment', policy->>'on_missing_metadata', 'message', 'metadata is missing');
-		END IF;
-		IF a->>'pii_scan_status' = 'suspected' THEN
-			why := why || jsonb_build_object('rule', 'pii_suspected', 'judgment', 'quarantine', 'message', 'the PII scan suspects personal data');
-		ELSIF coalesce((m#>>'{ingest_config,pii_scan}')::boolean, false)
-		      AND coalesce(a->>'pii_scan_status', 'unknown') IN ('not_run', 'unknown') THEN
-			why := why || jsonb_build_object('rule', 'on_pii_gap', 'judgment', policy->>'on_pii_gap', 'message', 'a PII scan is required but was not run');
-		END IF;
-		IF a->>'asset_type' <> 'jsonl' THEN
-			why := why || jsonb_build_object('rule', 'on_contract_mismatch', 'judgment', policy->>'on_contract_mismatch',
-			                                 'message', format('asset type %s cannot be loaded as JSON Lines', a->>'asset_type'));
-		END IF;
-		fsize := NULL;
-		fsha := NULL;
-		BEGIN
-			SELECT f.size, f.sha256 INTO fsize, fsha FROM @extschema@.omni_file_fingerprint(apath) AS f;
-		EXCEPTION WHEN undefined_file OR insufficient_privilege OR wrong_object_type THEN
-			why := why || jsonb_build_object('rule', 'file', 'judgment', 'reject', 'message', SQLERRM);
-		END;
-		IF fsize IS NOT NULL AND a ? 'size_bytes' AND (a->>'size_bytes')::bigint <> fsize THEN
-			why := why || jsonb_build_object('rule', 'size', 'judgment', 'reject',
-			                                 'message', format('the file has %s bytes, the manifest declares %s', fsize, a->>'size_bytes'));
-		END IF;
-		IF fsha IS NOT NULL AND a ? 'checksum_sha256' AND a->>'checksum_sha256' <> fsha THEN
-			why := why || jsonb_build_object('rule', 'checksum', 'judgment', 'reject',
-			                                 'message', format('the file''s SHA-256 is %s, the manifest declares %s', fsha, a->>'checksum_sha256'));
-		END IF;
-		SELECT coalesce(max(array_position(levels, w->>'judgment')), 1) INTO worst
-		  FROM jsonb_array_elements(why) AS w;
-		any_reject := any_reject OR worst = 4;
-		judged := judged || jsonb_build_object(
-			'source_id', a->>'source_id', 'path', apath,
-			'contract_ref', coalesce(a->>'contract_ref', m->>'contract_ref'),
-			'judgment', levels[worst], 'reasons', why,
-			'declared_size', a->'size_bytes', 'declared_sha256', a->'checksum_sha256',
-			'actual_size', to_jsonb(fsize), 'actual_sha256', to_jsonb(fsha),
-			'asset_batch_id', (m->>'batch_id') || '/' || (a->>'source_id'));
-	END LOOP;
-
-	IF NOT dry_run THEN
-		INSERT INTO omni_ingest.manifest AS x (manifest_id, batch_id, path, manifest_sha256, document, status)
-		VALUES (m->>'manifest_id', m->>'batch_id', manifest_path, msha, m,
-		        CASE WHEN any_reject THEN 'rejected' ELSE 'loaded' END)
-		ON CONFLICT ON CONSTRAINT manifest_pkey DO NOTHING;
-	END IF;
-
-	-- A rejected asset fails the whole manifest: nothing is loaded
-	FOR j IN SELECT * FROM jsonb_array_elements(judged) LOOP
-		manifest_id := m->>'manifest_id';
-		source_id := j->>'source_id';
-		judgment := j->>'judgment';
-		asset_batch_id := j->>'asset_batch_id';
-		reasons := j->'reasons';
-		run_id := NULL;
-		IF any_reject THEN
-			status := CASE WHEN judgment = 'reject' THEN 'rejected' ELSE 'not_loaded' END;
-		ELSIF judgment = 'quarantine' THEN
-			status := 'quarantined';
-		ELSE
-			SELECT * INTO r FROM @extschema@.omni_ingest_jsonl(j->>'path', asset_batch_id, dry_run,
-			                                                   j->>'contract_ref', NULL::bigint);
-			status := r.status;
-			run_id := r.run_id;
-			any_failed := any_failed OR r.status = 'failed';
-		END IF;
-		IF NOT dry_run THEN
-			INSERT INTO omni_ingest.manifest_asset AS x
-			  (manifest_id, source_id, path, contract_ref, judgment, reasons, declared_size,
-			   declared_sha256, actual_size, actual_sha256, asset_batch_id, run_id)
-			VALUES (manifest_id, source_id, j->>'path', j->>'contract_ref', judgment, reasons,
-			        (j->>'declared_size')::bigint, j->>'declared_sha256', (j->>'actual_size')::bigint,
-			        j->>'actual_sha256', asset_batch_id, run_id)
-			ON CONFLICT ON CONSTRAINT manifest_asset_pkey DO UPDATE
-			   SET run_id = coalesce(EXCLUDED.run_id, x.run_id), judgment = EXCLUDED.judgment,
-			       reasons = EXCLUDED.reasons, actual_size = EXCLUDED.actual_size,
-			       actual_sha256 = EXCLUDED.actual_sha256;
-		END IF;
-		RETURN NEXT;
-	END LOOP;
-
-	IF NOT dry_run AND NOT any_reject THEN
-		UPDATE omni_ingest.manifest x SET status = CASE WHEN any_failed THEN 'failed' ELSE 'loaded' END
-		 WHERE x.manifest_id = m->>'manifest_id';
-	END IF;
-END
-$manifest$;
-COMMENT ON FUNCTION omni_ingest.manifest_load(text, boolean) IS
-	'the load behind omni_ingest_manifest, run as the extension owner';
-REVOKE ALL ON FUNCTION omni_ingest.manifest_load(text, boolean) FROM PUBLIC;
-
-CREATE FUNCTION omni_ingest_manifest(manifest_path text, dry_run boolean DEFAULT false)
-RETURNS TABLE (manifest_id text, source_id text, judgment text, status text,
-               asset_batch_id text, run_id bigint, reasons jsonb)
-AS 'MODULE_PATHNAME', 'omni_ingest_manifest'
-LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION omni_ingest_manifest(text, boolean) IS
-	'validate a source manifest, judge each asset by the gate policy and its real size and SHA-256, and load the accepted assets';
-REVOKE ALL ON FUNCTION omni_ingest_manifest(text, boolean) FROM PUBLIC;
 
 -- A value from the data as Markdown inline text, for a table cell or a
 -- heading of a report
@@ -791,7 +623,6 @@ GRANT EXECUTE ON FUNCTION omni_reconcile(text, boolean), omni_ingest_report(text
 -- pg_read_server_files or superuser, as COPY FROM a file does)
 GRANT EXECUTE ON FUNCTION omni_ingest_jsonl(text, text, boolean, text, bigint),
                           omni_replay(text),
-                          omni_ingest_manifest(text, boolean),
                           omni_read_manifest(text),
                           omni_file_fingerprint(text)
 	TO omni_ingest_loader;
@@ -876,3 +707,653 @@ LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION omni_ingest.ingest_asset(text, text, boolean, text, jsonb) IS
 	'load one asset of a manifest as omni_ingest_jsonl does, under its load mode (full_snapshot, incremental_cursor with a cursor and a late-arrival policy, backfill window), checking the declared size and SHA-256 on the bytes it loads';
 REVOKE ALL ON FUNCTION omni_ingest.ingest_asset(text, text, boolean, text, jsonb) FROM PUBLIC;
+
+------------------------------------------------------------------------
+-- Manifest folders: the site's gate policy, the manifest ledger, and the
+-- manifest load with its helpers (issue 9, the manifest layer)
+------------------------------------------------------------------------
+-- The site's gate policy: one row per change, never updated or deleted.
+-- Administrators may only add rows, giving a rule, a judgment and a note;
+-- the time and the role are filled in.  What the extension ships are the
+-- rows at '-infinity', by 'omni_ingest'; a dump keeps the site's rows.
+CREATE TABLE omni_ingest.gate_policy_setting (
+	rule       text NOT NULL CHECK (rule IN ('on_missing_checksum', 'on_partial_metadata',
+	                                         'on_missing_metadata', 'on_pii_gap',
+	                                         'on_contract_mismatch', 'on_unknown_license',
+	                                         'on_late_arrival')),
+	judgment   text NOT NULL,
+	changed_at timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	changed_by name NOT NULL DEFAULT CURRENT_USER,
+	note       text,
+	PRIMARY KEY (rule, changed_at),
+	CONSTRAINT gate_policy_setting_judgment_check CHECK (CASE WHEN rule = 'on_late_arrival'
+		THEN judgment IN ('apply', 'quarantine', 'reject')
+		ELSE judgment IN ('accept', 'warn', 'quarantine', 'reject') END)
+);
+COMMENT ON TABLE omni_ingest.gate_policy_setting IS
+	'the site''s gate policy, one row per change (append-only); the newest row of a rule is in force';
+INSERT INTO omni_ingest.gate_policy_setting (rule, judgment, changed_at, changed_by, note) VALUES
+	('on_missing_checksum', 'warn', '-infinity', 'omni_ingest', 'shipped default'),
+	('on_partial_metadata', 'warn', '-infinity', 'omni_ingest', 'shipped default'),
+	('on_missing_metadata', 'quarantine', '-infinity', 'omni_ingest', 'shipped default'),
+	('on_pii_gap', 'quarantine', '-infinity', 'omni_ingest', 'shipped default'),
+	('on_contract_mismatch', 'reject', '-infinity', 'omni_ingest', 'shipped default'),
+	('on_unknown_license', 'reject', '-infinity', 'omni_ingest', 'shipped default'),
+	('on_late_arrival', 'apply', '-infinity', 'omni_ingest', 'shipped default');
+SELECT pg_catalog.pg_extension_config_dump('omni_ingest.gate_policy_setting',
+                                           'WHERE changed_at > ''-infinity''');
+
+CREATE VIEW omni_ingest.gate_policy AS
+	SELECT DISTINCT ON (s.rule) s.rule, s.judgment, s.changed_at, s.changed_by
+	  FROM omni_ingest.gate_policy_setting s
+	 ORDER BY s.rule, s.changed_at DESC;
+COMMENT ON VIEW omni_ingest.gate_policy IS
+	'the site''s gate policy in force: the newest setting of each rule';
+GRANT SELECT ON omni_ingest.gate_policy_setting, omni_ingest.gate_policy TO omni_ingest_reader;
+GRANT INSERT (rule, judgment, note) ON omni_ingest.gate_policy_setting TO omni_ingest_admin;
+
+-- The manifest ledger: one row per manifest file per omni_ingest_manifest
+-- call, dry runs included, except the calls that changed nothing (a
+-- manifest already loaded with the same content, or rejected again with the
+-- same content for the same reasons)
+CREATE TABLE omni_ingest.manifest_run (
+	manifest_run_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	path               text NOT NULL,
+	file_sha256        text,
+	manifest_id        text,
+	batch_id           text,
+	dry_run            boolean NOT NULL,
+	status             text NOT NULL CHECK (status IN ('loaded', 'dry_run', 'failed', 'rejected')),
+	reasons            jsonb NOT NULL,
+	assets             integer NOT NULL,
+	assets_loaded      integer NOT NULL,
+	assets_quarantined integer NOT NULL,
+	assets_rejected    integer NOT NULL,
+	assets_not_loaded  integer NOT NULL,
+	assets_failed      integer NOT NULL,
+	started_at         timestamptz NOT NULL,
+	finished_at        timestamptz NOT NULL,
+	run_by             name NOT NULL
+);
+CREATE INDEX ON omni_ingest.manifest_run (path);
+CREATE INDEX ON omni_ingest.manifest_run (batch_id);
+COMMENT ON TABLE omni_ingest.manifest_run IS
+	'one row per manifest file per omni_ingest_manifest call: outcome, reasons, assets by outcome, role';
+COMMENT ON COLUMN omni_ingest.manifest_run.reasons IS
+	'why the manifest was rejected, or every asset''s reasons (each with its source_id)';
+COMMENT ON COLUMN omni_ingest.manifest_run.assets_loaded IS
+	'assets loaded, already loaded, replayed or (dry run) read';
+SELECT pg_catalog.pg_extension_config_dump('omni_ingest.manifest_run', '');
+SELECT pg_catalog.pg_extension_config_dump('omni_ingest.manifest_run_manifest_run_id_seq', '');
+GRANT SELECT ON omni_ingest.manifest_run TO omni_ingest_reader;
+
+-- One result row of a manifest load
+CREATE TYPE omni_ingest.manifest_result AS (
+	manifest_id    text,
+	source_id      text,
+	judgment       text,
+	status         text,
+	asset_batch_id text,
+	run_id         bigint,
+	reasons        jsonb,
+	total          bigint,
+	valid          bigint,
+	invalid        bigint,
+	inserted       bigint,
+	skipped        bigint,
+	late           bigint,
+	outside_window bigint,
+	manifest_path  text
+);
+COMMENT ON TYPE omni_ingest.manifest_result IS
+	'a row of omni_ingest_manifest: one per asset, or one for a manifest rejected as a whole';
+
+-- Size of a server file, from opening it: nothing of it is read
+CREATE FUNCTION omni_ingest.file_size(path text)
+RETURNS bigint
+AS 'MODULE_PATHNAME', 'omni_ingest_file_size'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION omni_ingest.file_size(text) IS
+	'the size of a server file, opened but not read (the gate''s check that an asset is there)';
+REVOKE ALL ON FUNCTION omni_ingest.file_size(text) FROM PUBLIC;
+
+-- The rank of a judgment of a rule, mildest first: accept < warn <
+-- quarantine < reject; for on_late_arrival apply < quarantine < reject
+CREATE FUNCTION omni_ingest.gate_level(rule text, judgment text)
+RETURNS integer
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $level$
+	SELECT pg_catalog.array_position(CASE WHEN rule = 'on_late_arrival'
+	                                      THEN '{apply,quarantine,reject}'::text[]
+	                                      ELSE '{accept,warn,quarantine,reject}'::text[] END,
+	                                 judgment)
+$level$;
+COMMENT ON FUNCTION omni_ingest.gate_level(text, text) IS
+	'the rank of a judgment of a gate rule, mildest first';
+
+-- The judgment in force for a rule: the site's, or the manifest's when
+-- that is stricter (a rule the site has no setting for rejects)
+CREATE FUNCTION omni_ingest.gate_stricter(rule text, site jsonb, asked jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $stricter$
+	SELECT CASE WHEN coalesce(omni_ingest.gate_level(rule, asked->>rule), 0)
+	                 > omni_ingest.gate_level(rule, coalesce(site->>rule, 'reject'))
+	            THEN asked->>rule ELSE coalesce(site->>rule, 'reject') END
+$stricter$;
+COMMENT ON FUNCTION omni_ingest.gate_stricter(text, jsonb, jsonb) IS
+	'the judgment of a gate rule in force: the site''s, or the manifest''s when stricter';
+
+-- When the manifest asks a milder judgment than the site's: saying so
+CREATE FUNCTION omni_ingest.gate_overruled(rule text, site jsonb, asked jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $overruled$
+	SELECT pg_catalog.format('the manifest''s %s "%s" is milder than the site''s "%s"; the site''s applies',
+	                         rule, asked->>rule, site->>rule)
+	 WHERE omni_ingest.gate_level(rule, asked->>rule) < omni_ingest.gate_level(rule, site->>rule)
+$overruled$;
+COMMENT ON FUNCTION omni_ingest.gate_overruled(text, jsonb, jsonb) IS
+	'the note that a manifest asked a milder judgment than the site''s, or null';
+
+-- A gate rule that fires: its reason, with the judgment in force
+CREATE FUNCTION omni_ingest.gate_finding(rule text, message text, site jsonb, asked jsonb)
+RETURNS jsonb
+LANGUAGE sql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $finding$
+	SELECT pg_catalog.jsonb_build_object(
+	           'rule', rule,
+	           'judgment', omni_ingest.gate_stricter(rule, site, asked),
+	           'message', message || coalesce('; ' || omni_ingest.gate_overruled(rule, site, asked), ''))
+$finding$;
+COMMENT ON FUNCTION omni_ingest.gate_finding(text, text, jsonb, jsonb) IS
+	'the reason of a gate rule that fires: rule, judgment in force, message';
+
+-- The batch a replay manifest's asset replays: the asset of the same
+-- source_id of the manifest whose batch is replay_from_batch, or else
+-- replay_from_batch itself when it is a batch in the ledger
+CREATE FUNCTION omni_ingest.manifest_replay_batch(replay_from_batch text, asset_source_id text)
+RETURNS text
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $replay$
+	SELECT coalesce(
+	    (SELECT a.asset_batch_id
+	       FROM omni_ingest.manifest x
+	       JOIN omni_ingest.manifest_asset a ON a.manifest_id = x.manifest_id
+	      WHERE x.batch_id = replay_from_batch AND a.source_id = asset_source_id),
+	    (SELECT replay_from_batch
+	      WHERE EXISTS (SELECT FROM omni_ingest.batch_ledger l WHERE l.batch_id = replay_from_batch)))
+$replay$;
+COMMENT ON FUNCTION omni_ingest.manifest_replay_batch(text, text) IS
+	'the batch a replay manifest''s asset replays, or null';
+
+-- What makes a manifest unacceptable as a whole, as reasons: its contract,
+-- its business rules, a manifest_id loaded before with other content, a
+-- batch_id of another manifest.  The rules are judged also when the
+-- contract fails, so that one run lists every reason; a document too
+-- malformed for them is judged by its contract alone.
+CREATE FUNCTION omni_ingest.manifest_check(doc jsonb, doc_sha256 text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $check$
+DECLARE
+	why   jsonb;
+	more  jsonb;
+	other record;
+BEGIN
+	SELECT coalesce(jsonb_agg(jsonb_build_object(
+	           'rule', 'manifest_contract', 'judgment', 'reject',
+	           'message', format('%s %s', coalesce(nullif(e.instance_path, ''), '/'), e.message))), '[]')
+	  INTO why
+	  FROM @extschema@.omni_contract_validation_errors('omni://contracts/manifest/source_manifest/v1'::text, doc) AS e;
+	BEGIN
+		SELECT coalesce(jsonb_agg(jsonb_build_object('rule', 'manifest_rule', 'judgment', 'reject',
+		                                             'message', v)), '[]')
+		  INTO more FROM @extschema@.omni_manifest_rule_violations(doc) AS v;
+		why := why || more;
+	EXCEPTION WHEN invalid_parameter_value THEN
+		NULL;
+	END;
+
+	SELECT x.status, x.manifest_sha256 INTO other
+	  FROM omni_ingest.manifest x WHERE x.manifest_id = doc->>'manifest_id';
+	IF FOUND AND other.status <> 'rejected' AND other.manifest_sha256 <> doc_sha256 THEN
+		why := why || jsonb_build_object('rule', 'manifest_id', 'judgment', 'reject',
+		    'message', format('manifest "%s" was %s with other content (SHA-256 %s); a changed manifest needs a new manifest_id and batch_id',
+		                      doc->>'manifest_id', other.status, other.manifest_sha256));
+	END IF;
+	SELECT x.manifest_id INTO other
+	  FROM omni_ingest.manifest x
+	 WHERE x.batch_id = doc->>'batch_id' AND x.manifest_id <> doc->>'manifest_id';
+	IF FOUND THEN
+		why := why || jsonb_build_object('rule', 'batch_id', 'judgment', 'reject',
+		    'message', format('batch_id "%s" is the batch of manifest "%s"', doc->>'batch_id', other.manifest_id));
+	END IF;
+	RETURN why;
+END
+$check$;
+COMMENT ON FUNCTION omni_ingest.manifest_check(jsonb, text) IS
+	'the reasons a manifest is rejected as a whole (contract, rules, reused manifest_id or batch_id), or []';
+
+-- Judge every asset of a valid manifest by the gate: the site's policy,
+-- made stricter (never milder) by the manifest's; the asset's file is
+-- opened, not read (its SHA-256 is checked by the load, on the bytes it
+-- loads).  Answers per asset what the load needs.
+CREATE FUNCTION omni_ingest.manifest_judge(doc jsonb, path text)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $judge$
+DECLARE
+	levels constant text[] := ARRAY['accept', 'warn', 'quarantine', 'reject'];
+	mode   text := doc->>'load_mode';
+	sw     jsonb := coalesce(doc->'selection_window', '{}');
+	asked  jsonb := coalesce(doc->'gate_policy', '{}');
+	dir    text := regexp_replace(path, '/[^/]*$', '');
+	site   jsonb;
+	late   text;
+	a      jsonb;
+	apath  text;
+	batch  text;
+	replayed text;
+	fsize  bigint;
+	why    jsonb;
+	worst  int;
+	judged jsonb := '[]';
+BEGIN
+	SELECT jsonb_object_agg(p.rule, p.judgment) INTO site FROM omni_ingest.gate_policy p;
+	late := omni_ingest.gate_stricter('on_late_arrival', site, asked);
+	FOR a IN SELECT e.v FROM jsonb_array_elements(doc->'assets') AS e(v) LOOP
+		why := '[]';
+		fsize := NULL;
+		batch := (doc->>'batch_id') || '/' || (a->>'source_id');
+		apath := a->>'source_url_or_path';
+		IF doc->>'license_tag' = 'unknown' THEN
+			why := why || omni_ingest.gate_finding('on_unknown_license', 'the license is unknown', site, asked);
+		END IF;
+		IF NOT a ? 'checksum_sha256' THEN
+			why := why || omni_ingest.gate_finding('on_missing_checksum', 'no checksum_sha256 declared', site, asked);
+		END IF;
+		IF a->>'metadata_status' = 'partial' THEN
+			why := why || omni_ingest.gate_finding('on_partial_metadata', 'metadata is partial', site, asked);
+		ELSIF a->>'metadata_status' = 'missing' THEN
+			why := why || omni_ingest.gate_finding('on_missing_metadata', 'metadata is missing', site, asked);
+		END IF;
+		IF a->>'pii_scan_status' = 'suspected' THEN
+			why := why || jsonb_build_object('rule', 'pii_suspected', 'judgment', 'quarantine',
+			                                 'message', 'the PII scan suspects personal data');
+		ELSIF coalesce((doc#>>'{ingest_config,pii_scan}')::boolean, false)
+		      AND coalesce(a->>'pii_scan_status', 'unknown') IN ('not_run', 'unknown') THEN
+			why := why || omni_ingest.gate_finding('on_pii_gap', 'a PII scan is required but was not run', site, asked);
+		END IF;
+		IF a->>'asset_type' <> 'jsonl' THEN
+			why := why || omni_ingest.gate_finding('on_contract_mismatch',
+			    format('asset type %s cannot be loaded as JSON Lines', a->>'asset_type'), site, asked);
+		END IF;
+		IF mode = 'cdc' THEN
+			why := why || jsonb_build_object('rule', 'load_mode', 'judgment', 'reject',
+			    'message', 'load_mode "cdc" is not supported: a change data capture stream is not a file to load');
+		END IF;
+
+		-- Where the records come from: never a remote object; for a replay
+		-- the batch's Bronze rows; otherwise the file, which must be there
+		-- with the declared size
+		IF apath ~ '^[A-Za-z][A-Za-z0-9+.-]*://' THEN
+			why := why || jsonb_build_object('rule', 'remote_asset', 'judgment', 'reject',
+			    'message', format('"%s" is not a file on the database server; remote assets are never fetched', apath));
+		ELSE
+			IF apath !~ '^/' THEN
+				apath := dir || '/' || apath;
+			END IF;
+			IF mode = 'replay' THEN
+				replayed := omni_ingest.manifest_replay_batch(sw->>'replay_from_batch', a->>'source_id');
+				IF replayed IS NULL THEN
+					why := why || jsonb_build_object('rule', 'replay_from_batch', 'judgment', 'reject',
+					    'message', format('batch "%s" is neither the batch of a manifest declaring asset "%s" nor a batch in the ledger',
+					                      sw->>'replay_from_batch', a->>'source_id'));
+				END IF;
+				batch := coalesce(replayed, batch);
+			ELSIF mode <> 'cdc' THEN
+				BEGIN
+					fsize := omni_ingest.file_size(apath);
+				EXCEPTION WHEN undefined_file OR insufficient_privilege OR wrong_object_type
+				               OR io_error OR invalid_parameter_value THEN
+					why := why || jsonb_build_object('rule', 'file', 'judgment', 'reject', 'message', SQLERRM);
+				END;
+				IF fsize IS NOT NULL AND a ? 'size_bytes' AND (a->>'size_bytes')::bigint <> fsize THEN
+					why := why || jsonb_build_object('rule', 'size', 'judgment', 'reject',
+					    'message', format('the file has %s bytes, the manifest declares %s', fsize, a->>'size_bytes'));
+				END IF;
+			END IF;
+		END IF;
+
+		-- Late records exist only for incremental_cursor: a milder policy
+		-- asked for them is overruled, which the reasons say
+		IF mode = 'incremental_cursor' AND omni_ingest.gate_overruled('on_late_arrival', site, asked) IS NOT NULL THEN
+			why := why || jsonb_build_object('rule', 'on_late_arrival', 'policy', late,
+			    'message', omni_ingest.gate_overruled('on_late_arrival', site, asked));
+		END IF;
+
+		SELECT coalesce(max(array_position(levels, w->>'judgment')), 1) INTO worst
+		  FROM jsonb_array_elements(why) AS w;
+		judged := judged || jsonb_build_object(
+			'source_id', a->>'source_id', 'path', apath,
+			'contract_ref', coalesce(a->>'contract_ref', doc->>'contract_ref'),
+			'judgment', levels[worst], 'reasons', why,
+			'declared_size', a->'size_bytes', 'declared_sha256', a->'checksum_sha256',
+			'actual_size', fsize, 'asset_batch_id', batch,
+			'load', CASE WHEN mode = 'replay'
+			             THEN jsonb_build_object('load_mode', mode, 'replay_from_batch', sw->'replay_from_batch')
+			             ELSE jsonb_strip_nulls(jsonb_build_object(
+			                      'load_mode', mode, 'source_id', a->'source_id',
+			                      'cursor_field', sw->'cursor_field', 'cursor_start', sw->'cursor_start',
+			                      'cursor_end', sw->'cursor_end', 'start_at', sw->'start_at',
+			                      'end_at', sw->'end_at', 'on_late_arrival', late,
+			                      'expected_size', a->'size_bytes',
+			                      'expected_sha256', a->'checksum_sha256')) END);
+	END LOOP;
+	RETURN judged;
+END
+$judge$;
+COMMENT ON FUNCTION omni_ingest.manifest_judge(jsonb, text) IS
+	'judge every asset of a manifest by the site''s gate policy, made stricter by the manifest''s';
+
+-- Load (or replay) one accepted asset.  Everything the load did is undone
+-- when it raises, and the asset is then "failed" with the error as reason.
+CREATE FUNCTION omni_ingest.manifest_asset_run(asset jsonb, dry_run boolean)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $run$
+DECLARE
+	r   record;
+	run record;
+	out jsonb;
+BEGIN
+	IF asset->'load'->>'load_mode' = 'replay' THEN
+		IF dry_run THEN
+			RETURN '{"status": "dry_run"}';
+		END IF;
+		SELECT * INTO r FROM @extschema@.omni_replay(asset->>'asset_batch_id');
+		RETURN jsonb_build_object('status', 'replayed', 'run_id', r.run_id,
+		                          'total', r.total, 'valid', r.valid, 'invalid', r.invalid,
+		                          'inserted', r.inserted, 'skipped', r.skipped,
+		                          'late', 0, 'quarantined', 0, 'outside_window', 0);
+	END IF;
+
+	SELECT * INTO r FROM omni_ingest.ingest_asset(asset->>'path', asset->>'asset_batch_id', dry_run,
+	                                              asset->>'contract_ref', asset->'load');
+	SELECT l.file_size, l.file_sha256, l.error_sqlstate, l.error_message INTO run
+	  FROM omni_ingest.batch_ledger l WHERE l.run_id = r.run_id;
+	out := jsonb_build_object('status', r.status, 'run_id', r.run_id,
+	                          'total', r.total, 'valid', r.valid, 'invalid', r.invalid,
+	                          'inserted', r.inserted, 'skipped', r.skipped, 'late', r.late,
+	                          'quarantined', r.quarantined, 'outside_window', r.outside_window,
+	                          'actual_size', run.file_size, 'actual_sha256', run.file_sha256);
+	IF r.status = 'failed' THEN
+		out := out || jsonb_build_object('reasons', (asset->'reasons') || jsonb_build_object(
+		    'rule', 'load', 'sqlstate', run.error_sqlstate, 'message', run.error_message));
+	END IF;
+	RETURN out;
+EXCEPTION WHEN OTHERS THEN
+	RETURN jsonb_build_object('status', 'failed', 'reasons', (asset->'reasons') || jsonb_build_object(
+	    'rule', 'load', 'sqlstate', SQLSTATE, 'message', SQLERRM));
+END
+$run$;
+COMMENT ON FUNCTION omni_ingest.manifest_asset_run(jsonb, boolean) IS
+	'load or replay one accepted asset of a manifest; a load that raises leaves nothing and is "failed"';
+
+-- Record a manifest run in the manifest ledger, unless it is a rejection
+-- that repeats the latest run of the same file (same content, same
+-- reasons): true when recorded
+CREATE FUNCTION omni_ingest.manifest_run_record(path text, doc_sha256 text, doc jsonb, dry_run boolean,
+                                                run_status text, results jsonb,
+                                                started_at timestamptz, run_by name)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $record$
+DECLARE
+	why    jsonb;
+	counts record;
+BEGIN
+	SELECT coalesce(jsonb_agg(e.reason || jsonb_strip_nulls(jsonb_build_object('source_id', r.res->'source_id'))
+	                          ORDER BY r.o, e.o), '[]')
+	  INTO why
+	  FROM jsonb_array_elements(results) WITH ORDINALITY AS r(res, o),
+	       jsonb_array_elements(r.res->'reasons') WITH ORDINALITY AS e(reason, o);
+	IF run_status = 'rejected' AND EXISTS (
+	       SELECT FROM (SELECT p.status, p.dry_run, p.file_sha256, p.reasons
+	                      FROM omni_ingest.manifest_run p WHERE p.path = manifest_run_record.path
+	                     ORDER BY p.manifest_run_id DESC LIMIT 1) AS p
+	        WHERE p.status = 'rejected' AND p.dry_run = manifest_run_record.dry_run
+	          AND p.file_sha256 IS NOT DISTINCT FROM doc_sha256 AND p.reasons = why) THEN
+		RETURN false;
+	END IF;
+
+	SELECT count(*) AS assets,
+	       count(*) FILTER (WHERE x->>'status' IN ('loaded', 'already_loaded', 'replayed', 'dry_run')) AS loaded,
+	       count(*) FILTER (WHERE x->>'status' = 'quarantined') AS quarantined,
+	       count(*) FILTER (WHERE x->>'status' = 'rejected') AS rejected,
+	       count(*) FILTER (WHERE x->>'status' = 'not_loaded') AS not_loaded,
+	       count(*) FILTER (WHERE x->>'status' = 'failed') AS failed
+	  INTO counts
+	  FROM jsonb_array_elements(results) AS x
+	 WHERE x->>'source_id' IS NOT NULL;
+	INSERT INTO omni_ingest.manifest_run
+	       (path, file_sha256, manifest_id, batch_id, dry_run, status, reasons, assets,
+	        assets_loaded, assets_quarantined, assets_rejected, assets_not_loaded, assets_failed,
+	        started_at, finished_at, run_by)
+	VALUES (manifest_run_record.path, doc_sha256,
+	        CASE WHEN jsonb_typeof(doc->'manifest_id') = 'string' THEN doc->>'manifest_id' END,
+	        CASE WHEN jsonb_typeof(doc->'batch_id') = 'string' THEN doc->>'batch_id' END,
+	        manifest_run_record.dry_run, run_status, why, counts.assets, counts.loaded,
+	        counts.quarantined, counts.rejected, counts.not_loaded, counts.failed,
+	        manifest_run_record.started_at, clock_timestamp(), run_by);
+	RETURN true;
+END
+$record$;
+COMMENT ON FUNCTION omni_ingest.manifest_run_record(text, text, jsonb, boolean, text, jsonb, timestamptz, name) IS
+	'record a manifest run in omni_ingest.manifest_run, unless it repeats the latest rejection of the same file';
+
+-- Keep a (non-dry) manifest run's outcome: the manifest and each asset,
+-- its judgment, status, what the load was asked and the figures it gave
+CREATE FUNCTION omni_ingest.manifest_store(path text, doc_sha256 text, doc jsonb, run_status text,
+                                           results jsonb)
+RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $store$
+	INSERT INTO omni_ingest.manifest AS x (manifest_id, batch_id, path, manifest_sha256, document, status)
+	VALUES (doc->>'manifest_id', doc->>'batch_id', path, doc_sha256, doc, run_status)
+	ON CONFLICT ON CONSTRAINT manifest_pkey DO UPDATE
+	   SET batch_id = EXCLUDED.batch_id, path = EXCLUDED.path,
+	       manifest_sha256 = EXCLUDED.manifest_sha256, document = EXCLUDED.document,
+	       status = EXCLUDED.status, loaded_at = now();
+
+	-- A rejected manifest may come again with other assets
+	DELETE FROM omni_ingest.manifest_asset a
+	 WHERE a.manifest_id = doc->>'manifest_id'
+	   AND NOT EXISTS (SELECT FROM jsonb_array_elements(results) AS r
+	                    WHERE r->>'source_id' = a.source_id);
+
+	INSERT INTO omni_ingest.manifest_asset AS x
+	       (manifest_id, source_id, path, contract_ref, judgment, reasons, declared_size,
+	        declared_sha256, actual_size, actual_sha256, asset_batch_id, run_id, status, load,
+	        total, valid, invalid, inserted, skipped, late, quarantined, outside_window)
+	SELECT doc->>'manifest_id', r->>'source_id', r->>'path', r->>'contract_ref', r->>'judgment',
+	       r->'reasons', (r->>'declared_size')::bigint, r->>'declared_sha256',
+	       (r->>'actual_size')::bigint, r->>'actual_sha256', r->>'asset_batch_id',
+	       (r->>'run_id')::bigint,
+	       CASE r->>'status' WHEN 'already_loaded' THEN 'loaded' ELSE r->>'status' END, r->'load',
+	       (r->>'total')::bigint, (r->>'valid')::bigint, (r->>'invalid')::bigint,
+	       (r->>'inserted')::bigint, (r->>'skipped')::bigint, (r->>'late')::bigint,
+	       (r->>'quarantined')::bigint, (r->>'outside_window')::bigint
+	  FROM jsonb_array_elements(results) AS r
+	ON CONFLICT ON CONSTRAINT manifest_asset_pkey DO UPDATE
+	   SET path = EXCLUDED.path, contract_ref = EXCLUDED.contract_ref,
+	       judgment = EXCLUDED.judgment, reasons = EXCLUDED.reasons,
+	       declared_size = EXCLUDED.declared_size, declared_sha256 = EXCLUDED.declared_sha256,
+	       actual_size = EXCLUDED.actual_size, actual_sha256 = EXCLUDED.actual_sha256,
+	       asset_batch_id = EXCLUDED.asset_batch_id, run_id = EXCLUDED.run_id,
+	       status = EXCLUDED.status, load = EXCLUDED.load, total = EXCLUDED.total,
+	       valid = EXCLUDED.valid, invalid = EXCLUDED.invalid, inserted = EXCLUDED.inserted,
+	       skipped = EXCLUDED.skipped, late = EXCLUDED.late, quarantined = EXCLUDED.quarantined,
+	       outside_window = EXCLUDED.outside_window;
+$store$;
+COMMENT ON FUNCTION omni_ingest.manifest_store(text, text, jsonb, text, jsonb) IS
+	'keep a manifest run''s outcome in omni_ingest.manifest and omni_ingest.manifest_asset';
+
+-- The rows of a manifest already loaded with this very content, from what
+-- was kept (a rerun's no-op); null when it was not
+CREATE FUNCTION omni_ingest.manifest_loaded_rows(doc jsonb, doc_sha256 text, path text)
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $loaded$
+	SELECT jsonb_agg(jsonb_build_object(
+	           'manifest_id', a.manifest_id, 'source_id', a.source_id, 'judgment', a.judgment,
+	           'status', CASE WHEN a.status IN ('loaded', 'replayed') THEN 'already_loaded' ELSE a.status END,
+	           'asset_batch_id', a.asset_batch_id, 'run_id', a.run_id, 'reasons', a.reasons,
+	           'total', a.total, 'valid', a.valid, 'invalid', a.invalid, 'inserted', a.inserted,
+	           'skipped', a.skipped, 'late', a.late, 'outside_window', a.outside_window,
+	           'manifest_path', manifest_loaded_rows.path) ORDER BY e.o)
+	  FROM omni_ingest.manifest x
+	 CROSS JOIN LATERAL jsonb_array_elements(x.document->'assets') WITH ORDINALITY AS e(v, o)
+	  JOIN omni_ingest.manifest_asset a
+	    ON a.manifest_id = x.manifest_id AND a.source_id = e.v->>'source_id'
+	 WHERE x.manifest_id = doc->>'manifest_id' AND x.manifest_sha256 = doc_sha256
+	   AND x.status = 'loaded'
+$loaded$;
+COMMENT ON FUNCTION omni_ingest.manifest_loaded_rows(jsonb, text, text) IS
+	'the kept rows of a manifest loaded before with the same content, or null';
+
+-- A manifest rejected as a whole: one row, every reason, recorded
+CREATE FUNCTION omni_ingest.manifest_reject(path text, doc_sha256 text, doc jsonb, dry_run boolean,
+                                            run_by name, started_at timestamptz, reasons jsonb)
+RETURNS SETOF omni_ingest.manifest_result
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $reject$
+DECLARE
+	results jsonb := jsonb_build_array(jsonb_build_object(
+	    'manifest_id', CASE WHEN jsonb_typeof(doc->'manifest_id') = 'string' THEN doc->>'manifest_id' END,
+	    'judgment', 'reject', 'status', 'rejected', 'reasons', reasons, 'manifest_path', path));
+BEGIN
+	PERFORM omni_ingest.manifest_run_record(path, doc_sha256, doc, dry_run, 'rejected', results,
+	                                        started_at, run_by);
+	RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::omni_ingest.manifest_result, results);
+END
+$reject$;
+COMMENT ON FUNCTION omni_ingest.manifest_reject(text, text, jsonb, boolean, name, timestamptz, jsonb) IS
+	'the one row of a manifest rejected as a whole, recorded in omni_ingest.manifest_run';
+
+-- The manifest load itself, for one manifest file already read (its
+-- SHA-256 and document, or why it is not a JSON object).  Callers reach it
+-- through omni_ingest_manifest, which checks their rights and runs it as
+-- the extension owner, who alone writes the manifest tables.
+CREATE FUNCTION omni_ingest.manifest_load(path text, doc_sha256 text, doc jsonb, read_error text,
+                                          dry_run boolean, run_by name)
+RETURNS SETOF omni_ingest.manifest_result
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $load$
+DECLARE
+	started    timestamptz := clock_timestamp();
+	why        jsonb;
+	judged     jsonb;
+	asset      jsonb;
+	outcome    jsonb;
+	results    jsonb := '[]';
+	any_reject boolean;
+	run_status text;
+BEGIN
+	IF read_error IS NOT NULL THEN
+		RETURN QUERY SELECT * FROM omni_ingest.manifest_reject(path, doc_sha256, doc, dry_run, run_by, started,
+		    jsonb_build_array(jsonb_build_object('rule', 'json', 'judgment', 'reject', 'message', read_error)));
+		RETURN;
+	END IF;
+
+	-- The same content loaded before: a no-op, and the rows say so
+	results := omni_ingest.manifest_loaded_rows(doc, doc_sha256, path);
+	IF results IS NOT NULL THEN
+		RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::omni_ingest.manifest_result, results);
+		RETURN;
+	END IF;
+
+	why := omni_ingest.manifest_check(doc, doc_sha256);
+	IF why <> '[]' THEN
+		RETURN QUERY SELECT * FROM omni_ingest.manifest_reject(path, doc_sha256, doc, dry_run, run_by,
+		                                                        started, why);
+		RETURN;
+	END IF;
+
+	-- A rejected asset fails the whole manifest: nothing is loaded.
+	-- Otherwise quarantined assets are held back and the others loaded,
+	-- each on its own: one that fails leaves the others loaded.
+	judged := omni_ingest.manifest_judge(doc, path);
+	any_reject := jsonb_path_exists(judged, '$[*] ? (@.judgment == "reject")');
+	results := '[]';
+	FOR asset IN SELECT e.v FROM jsonb_array_elements(judged) AS e(v) LOOP
+		IF any_reject THEN
+			outcome := jsonb_build_object('status', CASE WHEN asset->>'judgment' = 'reject'
+			                                             THEN 'rejected' ELSE 'not_loaded' END);
+		ELSIF asset->>'judgment' = 'quarantine' THEN
+			outcome := '{"status": "quarantined"}';
+		ELSE
+			outcome := omni_ingest.manifest_asset_run(asset, dry_run);
+		END IF;
+		results := results || (asset || outcome || jsonb_build_object(
+		    'manifest_id', doc->>'manifest_id', 'manifest_path', path));
+	END LOOP;
+
+	run_status := CASE WHEN any_reject THEN 'rejected'
+	                   WHEN jsonb_path_exists(results, '$[*] ? (@.status == "failed")') THEN 'failed'
+	                   WHEN dry_run THEN 'dry_run'
+	                   ELSE 'loaded' END;
+	IF omni_ingest.manifest_run_record(path, doc_sha256, doc, dry_run, run_status, results,
+	                                   started, run_by)
+	   AND NOT dry_run THEN
+		PERFORM omni_ingest.manifest_store(path, doc_sha256, doc, run_status, results);
+	END IF;
+	RETURN QUERY SELECT * FROM jsonb_populate_recordset(NULL::omni_ingest.manifest_result, results);
+END
+$load$;
+COMMENT ON FUNCTION omni_ingest.manifest_load(text, text, jsonb, text, boolean, name) IS
+	'the load of one manifest file behind omni_ingest_manifest, run as the extension owner';
+
+CREATE FUNCTION omni_ingest_manifest(manifest_path text, dry_run boolean DEFAULT false)
+RETURNS TABLE (manifest_id text, source_id text, judgment text, status text,
+               asset_batch_id text, run_id bigint, reasons jsonb,
+               total bigint, valid bigint, invalid bigint, inserted bigint, skipped bigint,
+               late bigint, outside_window bigint, manifest_path text)
+AS 'MODULE_PATHNAME', 'omni_ingest_manifest'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION omni_ingest_manifest(text, boolean) IS
+	'load a source manifest, or every *.json manifest of a folder: validate it, judge each asset by the site''s gate policy (made stricter by the manifest''s), load the accepted assets, and record the run';
+
+-- The manifest layer runs as the extension owner only; callers reach it
+-- through omni_ingest_manifest (a file read also needs
+-- pg_read_server_files or superuser, as COPY FROM a file does)
+REVOKE ALL ON FUNCTION omni_ingest.gate_level(text, text),
+                       omni_ingest.gate_stricter(text, jsonb, jsonb),
+                       omni_ingest.gate_overruled(text, jsonb, jsonb),
+                       omni_ingest.gate_finding(text, text, jsonb, jsonb),
+                       omni_ingest.manifest_replay_batch(text, text),
+                       omni_ingest.manifest_check(jsonb, text),
+                       omni_ingest.manifest_judge(jsonb, text),
+                       omni_ingest.manifest_asset_run(jsonb, boolean),
+                       omni_ingest.manifest_run_record(text, text, jsonb, boolean, text, jsonb, timestamptz, name),
+                       omni_ingest.manifest_store(text, text, jsonb, text, jsonb),
+                       omni_ingest.manifest_loaded_rows(jsonb, text, text),
+                       omni_ingest.manifest_reject(text, text, jsonb, boolean, name, timestamptz, jsonb),
+                       omni_ingest.manifest_load(text, text, jsonb, text, boolean, name),
+                       omni_ingest_manifest(text, boolean)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION omni_ingest_manifest(text, boolean) TO omni_ingest_loader;

@@ -14,8 +14,9 @@
  *
  * The data tables are: every table that is a member of the extension or
  * lives in schema omni_ingest, every table contract_target names, and the
- * partitions and inheritance children of all of these.  Of contract and
- * contract_target only the rows the extension did not ship count.
+ * partitions and inheritance children of all of these.  Of contract,
+ * contract_target and gate_policy_setting only the rows the extension did
+ * not ship count.
  *
  * An event trigger on ddl_command_start runs at the start of every DROP
  * statement and notes which data tables hold rows.  A statement that drops
@@ -68,6 +69,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "omni_ingest.h"
 #include "owner.h"
@@ -78,7 +80,8 @@ typedef struct GuardTable
 {
 	Oid			relid;
 	char	   *name;			/* schema-qualified, quoted */
-	bool		only_unshipped; /* contract, contract_target: count user rows */
+	bool		only_unshipped; /* contract, contract_target, gate_policy_setting:
+								 * count user rows */
 	bool		reached;		/* dropped with the extension */
 } GuardTable;
 
@@ -263,7 +266,7 @@ DataTables(List *schemas, List *roles, MemoryContext cxt)
 							   "   JOIN tree ON i.inhparent OPERATOR(pg_catalog.=) tree.oid)"
 							   " SELECT c.oid, pg_catalog.format('%I.%I', n.nspname, c.relname),"
 							   "  n.nspname OPERATOR(pg_catalog.=) '" OMNI_SCHEMA "'"
-							   "   AND c.relname OPERATOR(pg_catalog.=) ANY ('{contract,contract_target}'),"
+							   "   AND c.relname OPERATOR(pg_catalog.=) ANY ('{contract,contract_target,gate_policy_setting}'),"
 							   "  pg_catalog.bool_or(tree.own) OR c.relnamespace OPERATOR(pg_catalog.=) ANY ($1)"
 							   "   OR c.relowner OPERATOR(pg_catalog.=) ANY ($2)"
 							   " FROM tree JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) tree.oid"
@@ -302,6 +305,30 @@ DataTables(List *schemas, List *roles, MemoryContext cxt)
 }
 
 /*
+ * Whether a row is one the extension shipped, which is no data: "shipped"
+ * is true (contract, contract_target), or the row is of '-infinity'
+ * (gate_policy_setting)
+ */
+static bool
+RowIsShipped(TupleTableSlot *slot, AttrNumber shipped, AttrNumber changed_at)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (shipped != InvalidAttrNumber)
+	{
+		d = slot_getattr(slot, shipped, &isnull);
+		return !isnull && DatumGetBool(d);
+	}
+	if (changed_at != InvalidAttrNumber)
+	{
+		d = slot_getattr(slot, changed_at, &isnull);
+		return !isnull && TIMESTAMP_IS_NOBEGIN(DatumGetTimestampTz(d));
+	}
+	return false;
+}
+
+/*
  * True when a data table holds a row of its own (partitions and children
  * are data tables of their own), by the latest snapshot.  The heap is read
  * directly: the guard must see every row, whoever issues the DROP, and
@@ -318,6 +345,7 @@ HoldsRows(GuardTable *t, LOCKMODE lockmode)
 	TableScanDesc scan;
 	TupleTableSlot *slot;
 	AttrNumber	shipped = InvalidAttrNumber;
+	AttrNumber	changed_at = InvalidAttrNumber;
 	bool		found = false;
 
 	if (rel == NULL)
@@ -329,18 +357,17 @@ HoldsRows(GuardTable *t, LOCKMODE lockmode)
 		return false;
 	}
 	if (t->only_unshipped)
+	{
 		shipped = get_attnum(t->relid, "shipped");
+		if (shipped == InvalidAttrNumber)
+			changed_at = get_attnum(t->relid, "changed_at");
+	}
 
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
 	scan = table_beginscan(rel, snapshot, 0, NULL);
 	slot = table_slot_create(rel, NULL);
 	while (!found && table_scan_getnextslot(scan, ForwardScanDirection, slot))
-	{
-		bool		isnull;
-
-		found = shipped == InvalidAttrNumber ||
-			!DatumGetBool(slot_getattr(slot, shipped, &isnull)) || isnull;
-	}
+		found = !RowIsShipped(slot, shipped, changed_at);
 	ExecDropSingleTupleTableSlot(slot);
 	table_endscan(scan);
 	UnregisterSnapshot(snapshot);

@@ -2,11 +2,12 @@
  * owner.c
  *		Run the extension's own writes as the extension's owner.
  *
- * The catalog tables (contracts, targets, ledger, rejects, manifests) and
- * the Bronze and Silver tables are written only by the extension's code:
- * no loading role holds a write privilege on them, so none can point a
- * target at a table of its own, register a contract behind the
- * extension's back or rewrite a ledger row.  A call first checks the
+ * The catalog tables (contracts, targets, ledger, rejects, manifests and
+ * their runs) and the Bronze and Silver tables are written only by the
+ * extension's code: no loading role holds a write privilege on them, so
+ * none can point a target at a table of its own, register a contract
+ * behind the extension's back or rewrite a ledger row.  (Administrators
+ * add rows to the site's gate policy, which no load writes.)  A call first checks the
  * caller's rights as the caller (EXECUTE on the function, which the
  * omni_ingest_* roles carry; for a file, superuser or pg_read_server_files
  * as COPY), then switches to the owner for its writes.  The switch is a
@@ -44,7 +45,8 @@ static bool callbacks_registered = false;
 /* The tables of the extension that are never a load's target */
 static const char *const catalog_tables[] = {
 	"contract", "contract_target", "batch_ledger", "reject", "manifest",
-	"manifest_asset", "load_cursor", "quarantine"
+	"manifest_asset", "manifest_run", "gate_policy_setting", "load_cursor",
+	"quarantine"
 };
 
 /* Forget the acting role when the (sub)transaction that set it aborts */

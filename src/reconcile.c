@@ -88,11 +88,172 @@ TableFromResult(int col)
 }
 
 /*
+ * The assets of the manifest of batch $1, each with the run that loaded
+ * its batch (the latest loaded one) and its own run (a replay's)
+ */
+#define MANIFEST_FROM \
+	" FROM omni_ingest.manifest m" \
+	" JOIN omni_ingest.manifest_asset a ON a.manifest_id OPERATOR(pg_catalog.=) m.manifest_id" \
+	" LEFT JOIN LATERAL (SELECT l.run_id, l.file_sha256, l.file_size, l.total, l.valid, l.invalid," \
+	"   l.inserted, l.skipped FROM omni_ingest.batch_ledger l" \
+	"   WHERE l.batch_id OPERATOR(pg_catalog.=) a.asset_batch_id AND l.status OPERATOR(pg_catalog.=) 'loaded'" \
+	"   ORDER BY l.run_id DESC LIMIT 1) AS run ON true" \
+	" LEFT JOIN omni_ingest.batch_ledger own ON own.run_id OPERATOR(pg_catalog.=) a.run_id"
+#define MANIFEST_WHERE " WHERE m.batch_id OPERATOR(pg_catalog.=) $1"
+#define MANIFEST_ASSETS MANIFEST_FROM MANIFEST_WHERE
+
+/* An asset whose status the batch ledger bears out */
+#define ASSET_STATUS_AGREES \
+	" CASE a.status" \
+	"  WHEN 'loaded' THEN run.run_id IS NOT NULL" \
+	"  WHEN 'replayed' THEN own.status OPERATOR(pg_catalog.=) 'replayed'" \
+	"   AND own.batch_id OPERATOR(pg_catalog.=) a.asset_batch_id" \
+	"  WHEN 'quarantined' THEN run.run_id IS NULL" \
+	"  WHEN 'rejected' THEN run.run_id IS NULL" \
+	"  WHEN 'not_loaded' THEN run.run_id IS NULL" \
+	"  WHEN 'failed' THEN run.run_id IS NULL" \
+	"  ELSE false END"
+
+/* An asset's figures are those of its run: its replay, or its batch's load */
+#define ASSET_FIGURES_AGREE \
+	" ((a.status OPERATOR(pg_catalog.=) 'replayed'" \
+	"   AND (own.total, own.valid, own.invalid, own.inserted, own.skipped)" \
+	"   IS NOT DISTINCT FROM (a.total, a.valid, a.invalid, a.inserted, a.skipped))" \
+	"  OR (a.status OPERATOR(pg_catalog.=) 'loaded'" \
+	"   AND (run.total, run.valid, run.invalid, run.inserted, run.skipped)" \
+	"   IS NOT DISTINCT FROM (a.total, a.valid, a.invalid, a.inserted, a.skipped)))"
+
+/*
+ * Every declared asset of the manifest is judged and has an outcome, and
+ * the batch ledger bears each outcome out
+ */
+static void
+ReconcileManifestAssets(Checks *checks, Oid *types, Datum *values, int64 declared,
+						int64 nassets)
+{
+	char	   *detail;
+	int64		actual;
+
+	AddCheck(checks, "manifest: every declared asset was judged", declared, nassets, NULL);
+
+	actual = QueryCount("SELECT COALESCE(pg_catalog.sum(s.n) FILTER (WHERE s.status IS NOT NULL), 0)::int8,"
+						" pg_catalog.string_agg(s.n::text || ' ' || COALESCE(s.status, 'without a status'), ', '"
+						"  ORDER BY s.status)"
+						" FROM (SELECT a.status, pg_catalog.count(*) AS n" MANIFEST_ASSETS
+						"  GROUP BY a.status) AS s",
+						1, types, values, &detail);
+	AddCheck(checks, "manifest: declared = loaded + replayed + quarantined + rejected + not_loaded + failed",
+			 declared, actual, detail);
+
+	actual = QueryCount("SELECT pg_catalog.count(*) FILTER (WHERE " ASSET_STATUS_AGREES "),"
+						" pg_catalog.string_agg(a.source_id || ' (' || COALESCE(a.status, 'no status') || ')', ', ')"
+						"  FILTER (WHERE NOT COALESCE(" ASSET_STATUS_AGREES ", false))"
+						MANIFEST_ASSETS, 1, types, values, &detail);
+	AddCheck(checks, "manifest: every asset's status agrees with the batch ledger", nassets, actual,
+			 detail ? psprintf("not borne out: %s", detail) : NULL);
+}
+
+/*
+ * The loaded files are the declared ones, the figures kept per asset are
+ * those of its run in the batch ledger, and summed over the manifest they
+ * close: total = valid + invalid, valid = inserted + skipped + quarantined
+ * + outside_window
+ */
+static void
+ReconcileManifestFigures(Checks *checks, Oid *types, Datum *values)
+{
+	char	   *detail;
+	int64		expected;
+	int64		actual;
+	bool		isnull;
+
+	expected = QueryCount("SELECT pg_catalog.count(*) FILTER (WHERE a.status OPERATOR(pg_catalog.=) 'loaded')"
+						  MANIFEST_ASSETS, 1, types, values, NULL);
+	actual = QueryCount("SELECT pg_catalog.count(*) FILTER (WHERE run.file_sha256 IS NOT NULL"
+						"  AND run.file_sha256 IS NOT DISTINCT FROM COALESCE(a.declared_sha256, run.file_sha256)"
+						"  AND run.file_size IS NOT DISTINCT FROM COALESCE(a.declared_size, run.file_size)),"
+						" pg_catalog.string_agg(a.source_id, ', ') FILTER (WHERE NOT ("
+						"  run.file_sha256 IS NOT NULL"
+						"  AND run.file_sha256 IS NOT DISTINCT FROM COALESCE(a.declared_sha256, run.file_sha256)"
+						"  AND run.file_size IS NOT DISTINCT FROM COALESCE(a.declared_size, run.file_size)))"
+						MANIFEST_ASSETS " AND a.status OPERATOR(pg_catalog.=) 'loaded'",
+						1, types, values, &detail);
+	AddCheck(checks, "manifest: loaded files match the declared size and SHA-256", expected, actual,
+			 detail ? psprintf("differ from the manifest: %s", detail) : NULL);
+
+	expected = QueryCount("SELECT pg_catalog.count(*)" MANIFEST_ASSETS
+						  " AND a.status OPERATOR(pg_catalog.=) ANY ('{loaded,replayed}')",
+						  1, types, values, NULL);
+	actual = QueryCount("SELECT pg_catalog.count(*) FILTER (WHERE" ASSET_FIGURES_AGREE "),"
+						" pg_catalog.string_agg(a.source_id, ', ') FILTER (WHERE NOT" ASSET_FIGURES_AGREE ")"
+						MANIFEST_ASSETS " AND a.status OPERATOR(pg_catalog.=) ANY ('{loaded,replayed}')",
+						1, types, values, &detail);
+	AddCheck(checks, "manifest: asset figures equal their runs in the batch ledger", expected, actual,
+			 detail ? psprintf("differ: %s", detail) : NULL);
+
+	OmniSpiExec("SELECT COALESCE(pg_catalog.sum(a.total), 0)::int8,"
+				" COALESCE(pg_catalog.sum(a.valid OPERATOR(pg_catalog.+) a.invalid), 0)::int8,"
+				" COALESCE(pg_catalog.sum(a.valid), 0)::int8,"
+				" COALESCE(pg_catalog.sum(a.inserted OPERATOR(pg_catalog.+) a.skipped"
+				"  OPERATOR(pg_catalog.+) a.quarantined OPERATOR(pg_catalog.+) a.outside_window), 0)::int8"
+				MANIFEST_ASSETS " AND a.status OPERATOR(pg_catalog.=) ANY ('{loaded,replayed}')",
+				1, types, values, NULL, true, SPI_OK_SELECT);
+	expected = OmniSpiGetInt64(0, 3, &isnull);
+	actual = OmniSpiGetInt64(0, 4, &isnull);
+	AddCheck(checks, "manifest: total = valid + invalid, summed over its assets",
+			 OmniSpiGetInt64(0, 1, &isnull), OmniSpiGetInt64(0, 2, &isnull), NULL);
+	AddCheck(checks, "manifest: valid = inserted + skipped + quarantined + outside_window, summed over its assets",
+			 expected, actual, NULL);
+}
+
+/*
+ * No asset that was not loaded left a row in its Bronze table: a failed
+ * load was undone, a rejected or quarantined asset never written
+ */
+static void
+ReconcileManifestHeldBack(Checks *checks, Oid *types, Datum *values)
+{
+	List	   *tables = NIL;
+	StringInfoData detail;
+	int64		rows = 0;
+	ListCell   *lc;
+
+	OmniSpiExec("SELECT DISTINCT t.bronze_table::pg_catalog.text" MANIFEST_FROM
+				" JOIN omni_ingest.contract_target t ON t.contract_ref OPERATOR(pg_catalog.=) a.contract_ref"
+				MANIFEST_WHERE " AND a.status OPERATOR(pg_catalog.<>) ALL ('{loaded,replayed}')",
+				1, types, values, NULL, true, SPI_OK_SELECT);
+	for (uint64 i = 0; i < SPI_processed; i++)
+		tables = lappend(tables, OmniSpiGetText(i, 1));
+
+	initStringInfo(&detail);
+	foreach(lc, tables)
+	{
+		bool		isnull;
+		int64		n;
+
+		OmniSpiExec(psprintf("SELECT pg_catalog.count(*) FROM %s b"
+							 " WHERE b.batch_id OPERATOR(pg_catalog.=) ANY (SELECT a.asset_batch_id"
+							 MANIFEST_FROM MANIFEST_WHERE
+							 " AND a.status OPERATOR(pg_catalog.<>) ALL ('{loaded,replayed}'))",
+							 (char *) lfirst(lc)),
+					1, types, values, NULL, true, SPI_OK_SELECT);
+		n = OmniSpiGetInt64(0, 1, &isnull);
+		if (n > 0)
+			appendStringInfo(&detail, "%s" INT64_FORMAT " rows in %s", detail.len > 0 ? "; " : "",
+							 n, (char *) lfirst(lc));
+		rows += n;
+	}
+	AddCheck(checks, "manifest: assets not loaded left no Bronze rows", 0, rows,
+			 detail.len > 0 ? detail.data : NULL);
+}
+
+/*
  * Checks of a batch loaded from a source manifest: every declared asset is
- * accounted for (loaded, quarantined, or held back by a rejection), every
- * loaded file matches the size and SHA-256 the manifest declared, and every
- * loaded asset reconciles on its own.  Returns false when no manifest
- * was loaded under batch_id.
+ * accounted for by its outcome, as the batch ledger bears out; the loaded
+ * files are the declared ones; the figures kept per asset are those of its
+ * runs and close over the manifest; what was not loaded left nothing; and
+ * every loaded (or replayed) asset batch reconciles on its own.  Returns
+ * false when no manifest was loaded under batch_id.
  */
 static bool
 ReconcileManifest(Checks *checks, const char *batch_id, const char *funcschema)
@@ -102,7 +263,7 @@ ReconcileManifest(Checks *checks, const char *batch_id, const char *funcschema)
 	char	   *detail;
 	int64		expected;
 	int64		actual;
-	int64		nassets;
+	int64		declared;
 	bool		isnull;
 
 	values[0] = CStringGetTextDatum(batch_id);
@@ -113,44 +274,20 @@ ReconcileManifest(Checks *checks, const char *batch_id, const char *funcschema)
 				1, types, values, NULL, true, SPI_OK_SELECT);
 	if (SPI_processed == 0)
 		return false;
-	expected = OmniSpiGetInt64(0, 1, &isnull);
-	nassets = OmniSpiGetInt64(0, 2, &isnull);
-	AddCheck(checks, "manifest: every declared asset was judged", expected, nassets, NULL);
+	declared = OmniSpiGetInt64(0, 1, &isnull);
+	ReconcileManifestAssets(checks, types, values, declared, OmniSpiGetInt64(0, 2, &isnull));
+	ReconcileManifestFigures(checks, types, values);
+	ReconcileManifestHeldBack(checks, types, values);
 
-#define MANIFEST_FROM \
-	" FROM omni_ingest.manifest m JOIN omni_ingest.manifest_asset a USING (manifest_id)" \
-	" LEFT JOIN LATERAL (SELECT l.file_sha256, l.file_size FROM omni_ingest.batch_ledger l" \
-	"   WHERE l.batch_id OPERATOR(pg_catalog.=) a.asset_batch_id AND l.status OPERATOR(pg_catalog.=) 'loaded'" \
-	"   ORDER BY l.run_id DESC LIMIT 1) AS run ON true"
-#define MANIFEST_WHERE " WHERE m.batch_id OPERATOR(pg_catalog.=) $1"
-#define MANIFEST_ASSETS MANIFEST_FROM MANIFEST_WHERE
-
-	actual = QueryCount("SELECT pg_catalog.count(*) FILTER (WHERE m.status OPERATOR(pg_catalog.=) 'rejected'"
-						"  OR a.judgment OPERATOR(pg_catalog.=) 'quarantine' OR run.file_sha256 IS NOT NULL),"
-						" pg_catalog.string_agg(a.source_id, ', ') FILTER (WHERE NOT (m.status OPERATOR(pg_catalog.=) 'rejected'"
-						"  OR a.judgment OPERATOR(pg_catalog.=) 'quarantine' OR run.file_sha256 IS NOT NULL))"
-						MANIFEST_ASSETS, 1, types, values, &detail);
-	AddCheck(checks, "manifest: every asset loaded, quarantined or rejected", nassets, actual,
-			 detail ? psprintf("not accounted for: %s", detail) : NULL);
-
-	expected = QueryCount("SELECT pg_catalog.count(*) FILTER (WHERE run.file_sha256 IS NOT NULL)"
-						  MANIFEST_ASSETS, 1, types, values, NULL);
-	actual = QueryCount("SELECT pg_catalog.count(*) FILTER (WHERE run.file_sha256 IS NOT NULL"
-						"  AND run.file_sha256 IS NOT DISTINCT FROM COALESCE(a.declared_sha256, run.file_sha256)"
-						"  AND run.file_size IS NOT DISTINCT FROM COALESCE(a.declared_size, run.file_size)),"
-						" pg_catalog.string_agg(a.source_id, ', ') FILTER (WHERE run.file_sha256 IS NOT NULL AND NOT ("
-						"  run.file_sha256 IS NOT DISTINCT FROM COALESCE(a.declared_sha256, run.file_sha256)"
-						"  AND run.file_size IS NOT DISTINCT FROM COALESCE(a.declared_size, run.file_size)))"
-						MANIFEST_ASSETS, 1, types, values, &detail);
-	AddCheck(checks, "manifest: loaded files match the declared size and SHA-256", expected, actual,
-			 detail ? psprintf("differ from the manifest: %s", detail) : NULL);
-
+	expected = QueryCount("SELECT pg_catalog.count(DISTINCT a.asset_batch_id)" MANIFEST_ASSETS
+						  " AND a.status OPERATOR(pg_catalog.=) ANY ('{loaded,replayed}')",
+						  1, types, values, NULL);
 	actual = QueryCount(psprintf("SELECT pg_catalog.count(*) FILTER (WHERE v.ok),"
-								 " pg_catalog.string_agg(a.source_id, ', ') FILTER (WHERE NOT v.ok)"
-								 MANIFEST_FROM
-								 " CROSS JOIN LATERAL (SELECT r.ok FROM %s.omni_reconcile(a.asset_batch_id, false) AS r"
-								 "   WHERE r.check_name OPERATOR(pg_catalog.=) 'verdict') AS v"
-								 MANIFEST_WHERE " AND run.file_sha256 IS NOT NULL",
+								 " pg_catalog.string_agg(b.asset_batch_id, ', ') FILTER (WHERE NOT v.ok)"
+								 " FROM (SELECT DISTINCT a.asset_batch_id" MANIFEST_ASSETS
+								 "  AND a.status OPERATOR(pg_catalog.=) ANY ('{loaded,replayed}')) AS b"
+								 " CROSS JOIN LATERAL (SELECT r.ok FROM %s.omni_reconcile(b.asset_batch_id, false) AS r"
+								 "   WHERE r.check_name OPERATOR(pg_catalog.=) 'verdict') AS v",
 								 quote_identifier(funcschema)),
 						1, types, values, &detail);
 	AddCheck(checks, "manifest: every loaded asset reconciles", expected, actual,

@@ -1,6 +1,7 @@
 -- Manifest-driven loads: the manifest is checked against its contract and
--- rules, each asset is judged by the gate policy and its real size and
--- SHA-256, accepted assets are loaded, and reconcile accounts for them all.
+-- rules, each asset is judged by the gate policy and its file's size,
+-- accepted assets are loaded (and their SHA-256 checked on the bytes
+-- loaded), and reconcile accounts for them all.
 \getenv root OMNI_TEST_ROOT
 \set dir :root '/test/data/manifests'
 \set gates :dir '/gates.json'
@@ -11,7 +12,7 @@
 \set VERBOSITY default
 TRUNCATE omni_ingest.batch_ledger, omni_ingest.reject,
          omni_ingest.raw_ticket_event, omni_ingest.ticket_fact,
-         omni_ingest.manifest, omni_ingest.manifest_asset RESTART IDENTITY;
+         omni_ingest.manifest, omni_ingest.manifest_asset, omni_ingest.manifest_run RESTART IDENTITY;
 
 -- accept, warn (no checksum declared), quarantine (PII suspected)
 SELECT manifest_id, source_id, judgment, status, asset_batch_id,
@@ -27,11 +28,16 @@ SELECT * FROM omni_reconcile('fixture-manifest-001');
 -- Again: every asset is a no-op
 SELECT source_id, judgment, status FROM omni_ingest_manifest(:'gates');
 
--- A declared checksum that does not match: rejected, nothing loaded
+-- A declared checksum that does not match the bytes loaded: that asset's
+-- load fails and leaves nothing, the other asset loads (its records were
+-- in Bronze already, from fixture-manifest-001)
 SELECT source_id, judgment, status, jsonb_path_query_array(reasons, '$[*].rule') AS rules
   FROM omni_ingest_manifest(:'checksum');
 SELECT status FROM omni_ingest.manifest WHERE manifest_id = 'manifest-fixture-20260420-002';
-SELECT count(*) AS runs FROM omni_ingest.batch_ledger WHERE batch_id LIKE 'fixture-manifest-002/%';
+SELECT l.batch_id, count(*) FILTER (WHERE l.status = 'loaded') AS loaded_runs,
+       (SELECT count(*) FROM omni_ingest.raw_ticket_event b WHERE b.batch_id = l.batch_id) AS bronze
+  FROM omni_ingest.batch_ledger l WHERE l.batch_id LIKE 'fixture-manifest-002/%'
+ GROUP BY l.batch_id ORDER BY l.batch_id;
 SELECT check_name, expected, actual, ok FROM omni_reconcile('fixture-manifest-002');
 
 -- A missing asset file: rejected with the reason
@@ -39,7 +45,14 @@ SELECT source_id, judgment, status, replace(reasons->0->>'message', :'root', '<r
   FROM omni_ingest_manifest(:'missing')
  WHERE judgment = 'reject';
 
--- Manifests that are not acceptable at all: the errors (paths shortened)
+-- Manifests that are not acceptable at all: one reject row each, with
+-- every reason
+SELECT m.manifest_id, m.source_id, m.judgment, m.status, r->>'rule' AS rule, r->>'message' AS message
+  FROM omni_ingest_manifest(:'rules') AS m, jsonb_array_elements(m.reasons) AS r;
+SELECT m.manifest_id, m.source_id, m.judgment, m.status, r->>'rule' AS rule, r->>'message' AS message
+  FROM omni_ingest_manifest(:'notmanifest') AS m, jsonb_array_elements(m.reasons) AS r;
+
+-- Bad calls are errors (paths shortened)
 CREATE FUNCTION pg_temp.manifest_error(path text, root text) RETURNS TABLE (part text, said text)
 LANGUAGE plpgsql AS $$
 DECLARE st text; msg text; det text; hnt text;
@@ -52,8 +65,6 @@ EXCEPTION WHEN others THEN
   RETURN QUERY VALUES ('sqlstate', st), ('message', replace(msg, root, '<root>')),
                       ('detail', nullif(det, '')), ('hint', hnt);
 END $$;
-SELECT * FROM pg_temp.manifest_error(:'rules', :'root');
-SELECT * FROM pg_temp.manifest_error(:'notmanifest', :'root');
 SELECT * FROM pg_temp.manifest_error('/nonexistent/manifest.json', :'root');
 SELECT * FROM pg_temp.manifest_error(NULL, :'root');
 SELECT count(*) AS manifests FROM omni_ingest.manifest;

@@ -5,7 +5,7 @@
 \set VERBOSITY default
 TRUNCATE omni_ingest.batch_ledger, omni_ingest.reject,
          omni_ingest.raw_ticket_event, omni_ingest.ticket_fact,
-         omni_ingest.manifest, omni_ingest.manifest_asset RESTART IDENTITY;
+         omni_ingest.manifest, omni_ingest.manifest_asset, omni_ingest.manifest_run RESTART IDENTITY;
 DELETE FROM omni_ingest.contract WHERE NOT shipped;
 SELECT status, inserted FROM omni_ingest_jsonl(:'many', 'guarded');
 \set held 'SELECT (SELECT count(*) FROM omni_ingest.batch_ledger) AS ledger, (SELECT count(*) FROM omni_ingest.raw_ticket_event) AS bronze, (SELECT count(*) FROM omni_ingest.ticket_fact) AS silver'

@@ -1,4 +1,4 @@
-# Releases: an installed 0.1.0 that loaded a batch is updated with ALTER
+# Releases: an installed 0.1.0 that loaded a batch and a manifest is updated with ALTER
 # EXTENSION UPDATE; its member objects then equal a fresh install of the
 # current version, and the old batch still reconciles.
 use strict;
@@ -15,6 +15,9 @@ $node->init;
 $node->start;
 my $dir = $node->basedir;
 copy("$root/data/tickets.jsonl", "$dir/tickets.jsonl") or die "copy: $!";
+mkdir("$dir/manifests") or die "mkdir: $!";
+copy("$root/data/manifests/manifest-tickets-20260415-001.json", "$dir/manifests/tickets.json")
+	or die "copy: $!";
 
 my $current = $node->safe_psql('postgres',
 	"SELECT default_version FROM pg_available_extensions WHERE name = 'omni_ingest'");
@@ -29,6 +32,12 @@ is($node->safe_psql('upgraded', qq{
 	SELECT status || '|' || total || '|' || valid || '|' || invalid
 	  FROM omni_ingest_jsonl('$dir/tickets.jsonl', 'before-upgrade')}),
 	'loaded|226|218|8', '0.1.0: the sample batch loads');
+
+# ... and the sample manifest
+is($node->safe_psql('upgraded', qq{
+	SELECT string_agg(source_id || ':' || status, ',')
+	  FROM omni_ingest_manifest('$dir/manifests/tickets.json')}),
+	'zendesk-export:loaded', '0.1.0: the sample manifest loads');
 
 $node->safe_psql('upgraded', 'ALTER EXTENSION omni_ingest UPDATE');
 is($node->safe_psql('upgraded',
@@ -110,6 +119,16 @@ is($node->safe_psql('upgraded', q{
 is($node->safe_psql('upgraded', qq{
 	SELECT status || '|' || inserted FROM omni_ingest_jsonl('$dir/tickets.jsonl', 'before-upgrade')}),
 	'already_loaded|215', 'the 0.1.0 batch reruns as a no-op after the update');
+
+# So does the manifest loaded under 0.1.0, and running it again is a no-op
+is($node->safe_psql('upgraded', q{
+	SELECT count(*) FILTER (WHERE NOT ok) || '|' || bool_and(ok) FILTER (WHERE check_name = 'verdict')
+	  FROM omni_reconcile('batch-20260415-001')}),
+	'0|true', 'the 0.1.0 manifest reconciles after the update');
+is($node->safe_psql('upgraded', qq{
+	SELECT string_agg(source_id || ':' || status || ':' || total, ',')
+	  FROM omni_ingest_manifest('$dir/manifests/tickets.json')}),
+	'zendesk-export:already_loaded:226', 'the 0.1.0 manifest reruns as a no-op after the update');
 
 $node->stop;
 done_testing();
