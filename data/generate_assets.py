@@ -16,6 +16,9 @@ Writes
     data/manifests/manifest-docs-20260416-001.json    their source manifests (size
     data/manifests/manifest-calls-20260416-001.json   and SHA-256 of each file)
     data/manifests/manifest-videos-20260416-001.json
+    data/seed_manifests/*.json  the drop folder of manifests over the sample files,
+                               rewritten with the new sizes and checksums
+                               (generate_seed_manifests.py)
 and prints the expected load outcome of each file (see data/README.md).
 
 What each file holds, on purpose (the version of an asset record is its
@@ -60,6 +63,7 @@ import random
 import re
 import sys
 
+import generate_seed_manifests
 from contract_check import parse_time, validate
 import unicodedata
 
@@ -924,6 +928,7 @@ def main():
             failed = True
     if failed:
         sys.exit("counts differ from EXPECTED: update data/README.md and EXPECTED together")
+    generate_seed_manifests.main([])
 
 
 if __name__ == "__main__":

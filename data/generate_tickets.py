@@ -10,6 +10,8 @@ Writes
     data/tickets.jsonl                                  the sample ticket export
     data/manifests/manifest-tickets-20260415-001.json   its source manifest
                                                         (size and SHA-256 of the file)
+    data/seed_manifests/*.json                          the drop folder of manifests over
+                                                        the sample files (generate_seed_manifests.py)
 and prints the expected load outcome (see data/README.md).
 
 What the file holds, on purpose
@@ -43,6 +45,7 @@ import os
 import random
 import sys
 
+import generate_seed_manifests
 from contract_check import parse_time, validate
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -590,6 +593,8 @@ def main():
         print("%-18s %d" % (key, value))
     if counts != EXPECTED:
         sys.exit("counts differ from EXPECTED: update data/README.md and EXPECTED together")
+    print()
+    generate_seed_manifests.main([])
 
 
 if __name__ == "__main__":
