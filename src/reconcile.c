@@ -95,7 +95,7 @@ TableFromResult(int col)
 	" FROM omni_ingest.manifest m" \
 	" JOIN omni_ingest.manifest_asset a ON a.manifest_id OPERATOR(pg_catalog.=) m.manifest_id" \
 	" LEFT JOIN LATERAL (SELECT l.run_id, l.file_sha256, l.file_size, l.total, l.valid, l.invalid," \
-	"   l.inserted, l.skipped FROM omni_ingest.batch_ledger l" \
+	"   l.inserted, l.skipped, l.late, l.quarantined, l.outside_window FROM omni_ingest.batch_ledger l" \
 	"   WHERE l.batch_id OPERATOR(pg_catalog.=) a.asset_batch_id AND l.status OPERATOR(pg_catalog.=) 'loaded'" \
 	"   ORDER BY l.run_id DESC LIMIT 1) AS run ON true" \
 	" LEFT JOIN omni_ingest.batch_ledger own ON own.run_id OPERATOR(pg_catalog.=) a.run_id"
@@ -120,8 +120,10 @@ TableFromResult(int col)
 	"   AND (own.total, own.valid, own.invalid, own.inserted, own.skipped)" \
 	"   IS NOT DISTINCT FROM (a.total, a.valid, a.invalid, a.inserted, a.skipped))" \
 	"  OR (a.status OPERATOR(pg_catalog.=) 'loaded'" \
-	"   AND (run.total, run.valid, run.invalid, run.inserted, run.skipped)" \
-	"   IS NOT DISTINCT FROM (a.total, a.valid, a.invalid, a.inserted, a.skipped)))"
+	"   AND (run.total, run.valid, run.invalid, run.inserted, run.skipped," \
+	"        run.late, run.quarantined, run.outside_window)" \
+	"   IS NOT DISTINCT FROM (a.total, a.valid, a.invalid, a.inserted, a.skipped," \
+	"        a.late, a.quarantined, a.outside_window)))"
 
 /*
  * Every declared asset of the manifest is judged and has an outcome, and

@@ -31,8 +31,11 @@ SELECT source_id, judgment, status FROM omni_ingest_manifest(:'gates');
 -- A declared checksum that does not match the bytes loaded: that asset's
 -- load fails and leaves nothing, the other asset loads (its records were
 -- in Bronze already, from fixture-manifest-001)
+-- (the failed load's WARNING names the file's temporary path: the row says it too)
+SET client_min_messages = error;
 SELECT source_id, judgment, status, jsonb_path_query_array(reasons, '$[*].rule') AS rules
   FROM omni_ingest_manifest(:'checksum');
+RESET client_min_messages;
 SELECT status FROM omni_ingest.manifest WHERE manifest_id = 'manifest-fixture-20260420-002';
 SELECT l.batch_id, count(*) FILTER (WHERE l.status = 'loaded') AS loaded_runs,
        (SELECT count(*) FROM omni_ingest.raw_ticket_event b WHERE b.batch_id = l.batch_id) AS bronze

@@ -104,8 +104,11 @@ SELECT * FROM pg_temp.call_error('data/manifest_folder', :'root');
 -- replay_from_batch itself; a checksum that does not match fails that
 -- asset only
 SELECT status, inserted FROM omni_ingest_jsonl(:'folder' || '/data/tickets_e.jsonl', 'folder-direct');
+-- (the failed load's WARNING names the file's temporary path: the row says it too)
+SET client_min_messages = error;
 CREATE TEMP TABLE more_run AS
   SELECT row_number() OVER () AS n, m.* FROM omni_ingest_manifest(:'more') AS m;
+RESET client_min_messages;
 SELECT pg_temp.file(m.manifest_path) AS file, m.source_id, m.judgment, m.status, m.asset_batch_id,
        m.total, m.valid, m.invalid, m.inserted, m.skipped,
        jsonb_path_query_array(m.reasons, '$[*].rule') AS rules
@@ -135,8 +138,10 @@ SELECT check_name, expected, actual, ok, detail FROM omni_reconcile('more-replay
 SELECT (SELECT max(run_id) FROM omni_ingest.batch_ledger) AS last_run,
        (SELECT max(manifest_run_id) FROM omni_ingest.manifest_run) AS last_manifest_run
 \gset before_
+SET client_min_messages = error;
 SELECT pg_temp.file(m.manifest_path) AS file, m.source_id, m.status
   FROM omni_ingest_manifest(:'more') AS m;
+RESET client_min_messages;
 SELECT pg_temp.file(path) AS file, status, assets_loaded, assets_failed
   FROM omni_ingest.manifest_run WHERE manifest_run_id > :before_last_manifest_run ORDER BY manifest_run_id;
 SELECT batch_id, status FROM omni_ingest.batch_ledger
