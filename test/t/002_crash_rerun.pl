@@ -153,9 +153,7 @@ sub wait_progress
 sub wait_restarted
 {
 	my ($offset) = @_;
-	$node->wait_for_log(qr/all server processes terminated; reinitializing/, $offset);
-	$node->poll_query_until('postgres', 'SELECT 1', '1')
-	  or die 'server did not come back after the crash';
+	wait_crash_restart($node, $offset);
 }
 
 sub sq { return $node->safe_psql('postgres', $_[0]); }

@@ -6,6 +6,9 @@ use warnings;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use FindBin;
+use lib $FindBin::RealBin;
+use OmniIngestTAP;
 
 my $node = PostgreSQL::Test::Cluster->new('resumable');
 $node->init;
@@ -42,9 +45,7 @@ $node->poll_query_until('postgres', q{
 my $log_offset = -s $node->logfile;
 kill 'KILL', $pid or die "kill: $!";
 $psql->{run}->finish;
-$node->wait_for_log(qr/all server processes terminated; reinitializing/, $log_offset);
-$node->poll_query_until('postgres', 'SELECT true')
-  or die 'server did not come back';
+wait_crash_restart($node, $log_offset);
 ok($node->log_contains(qr/was terminated by signal 9/, $log_offset), 'the backend was killed');
 
 # What survived is exactly what the checkpoint says

@@ -14,13 +14,35 @@ use IPC::Run;
 use PostgreSQL::Test::Utils;
 
 our @EXPORT = qw(ticket_line write_file ingest_sql start_psql finish_psql
-  reconcile_sql pause_trigger_sql $SUMMARY);
+  reconcile_sql pause_trigger_sql wait_crash_restart $SUMMARY);
 
 my ($node, $dir);
 
 # The summary columns a test compares, in this order
 our $SUMMARY = 'status, total, valid, invalid, inserted, skipped, silver_inserted,'
   . ' silver_updated, silver_unchanged, silver_superseded, errors, blank_lines, bytes_read';
+
+# Wait until $n has gone through crash recovery (from the log at $offset)
+# and accepts connections again.  A psql started while the server is still
+# restarting may exit before it reads its query, and IPC::Run then dies of
+# the broken pipe: such an attempt is retried, up to the usual timeout.
+sub wait_crash_restart
+{
+	my ($n, $offset) = @_;
+	$n->wait_for_log(qr/all server processes terminated; reinitializing/, $offset);
+	my $deadline = time + $PostgreSQL::Test::Utils::timeout_default;
+	while (1)
+	{
+		my $up = eval {
+			local $SIG{PIPE} = 'IGNORE';
+			$n->poll_query_until('postgres', 'SELECT true');
+		};
+		return if $up;
+		die "server did not come back after the crash: " . ($@ || 'timed out')
+		  if time > $deadline;
+		sleep 1;
+	}
+}
 
 # Remember the node the helpers talk to and the folder files go to
 sub init
