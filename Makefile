@@ -26,6 +26,7 @@ OBJS = \
 	src/owner.o \
 	src/budget.o \
 	src/target.o \
+	src/distribute.o \
 	$(patsubst %.c,%.o,$(wildcard src/jsonschema/*.c))
 
 # The current install script is assembled from the hand-written SQL and the

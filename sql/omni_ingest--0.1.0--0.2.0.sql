@@ -1318,3 +1318,29 @@ REVOKE ALL ON FUNCTION omni_ingest.gate_level(text, text),
                        omni_ingest_manifest(text, boolean)
 	FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION omni_ingest_manifest(text, boolean) TO omni_ingest_loader;
+
+------------------------------------------------------------------------
+-- Citus: Bronze carries the business key in a column of its own, in its
+-- primary key (the asset Bronze tables above get it from
+-- omni_create_target); omni_ingest_distribute makes Bronze and Silver
+-- distributed tables, co-located by the key
+------------------------------------------------------------------------
+-- Every ticket loaded by 0.1.0 holds its ticket_id (the contract requires
+-- it); the fingerprint still decides identity
+ALTER TABLE omni_ingest.raw_ticket_event ADD COLUMN ticket_id text COLLATE "C";
+UPDATE omni_ingest.raw_ticket_event SET ticket_id = payload OPERATOR(pg_catalog.->>) 'ticket_id';
+ALTER TABLE omni_ingest.raw_ticket_event ALTER COLUMN ticket_id SET NOT NULL,
+	DROP CONSTRAINT raw_ticket_event_pkey,
+	ADD PRIMARY KEY (ticket_id, source_id, source_fingerprint);
+COMMENT ON COLUMN omni_ingest.raw_ticket_event.ticket_id IS 'the record''s business key (ticket_id), by which Bronze is distributed';
+
+CREATE FUNCTION omni_ingest_distribute(contract_ref text, shard_count integer DEFAULT NULL,
+                                       OUT contract_ref text, OUT bronze_table regclass,
+                                       OUT silver_table regclass, OUT distribution_column text,
+                                       OUT shard_count integer, OUT colocation_id integer)
+AS 'MODULE_PATHNAME', 'omni_ingest_distribute'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION omni_ingest_distribute(text, integer) IS
+	'make a contract''s Bronze and Silver Citus distributed tables, co-located by the business key (needs the citus extension)';
+REVOKE ALL ON FUNCTION omni_ingest_distribute(text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION omni_ingest_distribute(text, integer) TO omni_ingest_admin;

@@ -111,6 +111,10 @@ COMMENT ON TABLE omni_ingest.reject IS 'lines that were not valid records, with 
 ------------------------------------------------------------------------
 -- Tickets: Bronze and Silver
 ------------------------------------------------------------------------
+-- Bronze carries the business key in a column of its own (last: an
+-- installed 0.1.0 gains it with ADD COLUMN), in its primary key, so that it
+-- can be distributed co-located with Silver (omni_ingest_distribute); the
+-- fingerprint decides identity
 CREATE TABLE omni_ingest.raw_ticket_event (
 	event_id           bigint GENERATED ALWAYS AS IDENTITY,
 	source_id          text COLLATE "C" NOT NULL,
@@ -119,11 +123,13 @@ CREATE TABLE omni_ingest.raw_ticket_event (
 	source_fingerprint text COLLATE "C" NOT NULL,
 	line_number        bigint NOT NULL,
 	ingested_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	PRIMARY KEY (source_id, source_fingerprint)
+	ticket_id          text COLLATE "C" NOT NULL,
+	PRIMARY KEY (ticket_id, source_id, source_fingerprint)
 );
 CREATE INDEX ON omni_ingest.raw_ticket_event (batch_id);
 COMMENT ON TABLE omni_ingest.raw_ticket_event IS 'Bronze: every accepted ticket record as it arrived, stored once';
 COMMENT ON COLUMN omni_ingest.raw_ticket_event.source_fingerprint IS 'SHA-256 (hex) of the record''s canonical jsonb text';
+COMMENT ON COLUMN omni_ingest.raw_ticket_event.ticket_id IS 'the record''s business key (ticket_id), by which Bronze is distributed';
 
 CREATE TABLE omni_ingest.ticket_fact (
 	ticket_id          text COLLATE "C" PRIMARY KEY,
@@ -1357,3 +1363,17 @@ REVOKE ALL ON FUNCTION omni_ingest.gate_level(text, text),
                        omni_ingest_manifest(text, boolean)
 	FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION omni_ingest_manifest(text, boolean) TO omni_ingest_loader;
+
+------------------------------------------------------------------------
+-- Citus: Bronze and Silver as distributed tables, co-located by the key
+------------------------------------------------------------------------
+CREATE FUNCTION omni_ingest_distribute(contract_ref text, shard_count integer DEFAULT NULL,
+                                       OUT contract_ref text, OUT bronze_table regclass,
+                                       OUT silver_table regclass, OUT distribution_column text,
+                                       OUT shard_count integer, OUT colocation_id integer)
+AS 'MODULE_PATHNAME', 'omni_ingest_distribute'
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION omni_ingest_distribute(text, integer) IS
+	'make a contract''s Bronze and Silver Citus distributed tables, co-located by the business key (needs the citus extension)';
+REVOKE ALL ON FUNCTION omni_ingest_distribute(text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION omni_ingest_distribute(text, integer) TO omni_ingest_admin;

@@ -32,6 +32,11 @@
  * extension goes, does not fire for that statement's sql_drop), hence the
  * note taken at the start.
  *
+ * With Citus, a distributed table's rows are in its shards on the workers:
+ * the coordinator judges it by a query over them, and the guard leaves
+ * shards (and, on a worker, Citus tables) to Citus and the coordinator
+ * (CitusTables).
+ *
  * What stays out of reach is listed in the README: a superuser can switch
  * event triggers off (session_replication_role = replica, ALTER EVENT
  * TRIGGER ... DISABLE), DROP DATABASE fires none, columns are not tables,
@@ -55,6 +60,7 @@
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/event_trigger.h"
+#include "commands/extension.h"
 #include "executor/tuptable.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -83,6 +89,7 @@ typedef struct GuardTable
 	bool		only_unshipped; /* contract, contract_target, gate_policy_setting:
 								 * count user rows */
 	bool		reached;		/* dropped with the extension */
+	bool		citus;			/* a Citus table: its rows are on its shards */
 } GuardTable;
 
 /*
@@ -329,6 +336,92 @@ RowIsShipped(TupleTableSlot *slot, AttrNumber shipped, AttrNumber changed_at)
 }
 
 /*
+ * With Citus, the rows of a distributed (or reference) table live in its
+ * shards, tables of their own, on the workers; its table on the
+ * coordinator holds none.  Such a table is judged on the coordinator by a
+ * query over its shards (HoldsRows).  A shard is Citus's own, judged as
+ * its table: the guard leaves it alone, so that Citus can drop, move and
+ * clean up shards.  A worker holds no data of the extension's but in
+ * shards (loads run on the coordinator), and Citus carries the
+ * coordinator's drops to it after the guard there has judged them (when
+ * a distributed table is dropped, its shards are no longer known to the
+ * worker's metadata by the time they are dropped): on a worker, only the
+ * extension's own tables that are no Citus tables are judged.  Runs in
+ * DataTables's SPI connection, as its caller.
+ */
+static List *
+CitusTables(List *tables)
+{
+	List	   *kept = NIL;
+	List	   *oids = NIL;
+	Oid			types[1] = {OIDARRAYOID};
+	Datum		values[1];
+	bool		isnull;
+	ListCell   *lc;
+
+	if (tables == NIL || !OidIsValid(get_extension_oid("citus", true)))
+		return tables;
+	foreach(lc, tables)
+		oids = lappend_oid(oids, ((GuardTable *) lfirst(lc))->relid);
+	values[0] = OidArray(oids);
+	OmniSpiExec("SELECT (SELECT g.groupid FROM pg_catalog.pg_dist_local_group g) OPERATOR(pg_catalog.<>) 0,"
+				" pg_catalog.relation_is_a_known_shard(t.o::pg_catalog.regclass),"
+				" EXISTS (SELECT FROM pg_catalog.pg_dist_partition p"
+				"   WHERE p.logicalrelid OPERATOR(pg_catalog.=) t.o::pg_catalog.regclass),"
+				" EXISTS (SELECT FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e"
+				"   ON e.oid OPERATOR(pg_catalog.=) d.refobjid"
+				"  WHERE e.extname OPERATOR(pg_catalog.=) 'omni_ingest'"
+				"    AND d.refclassid OPERATOR(pg_catalog.=) 'pg_catalog.pg_extension'::pg_catalog.regclass"
+				"    AND d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass"
+				"    AND d.objid OPERATOR(pg_catalog.=) t.o AND d.deptype OPERATOR(pg_catalog.=) 'e')"
+				" FROM pg_catalog.unnest($1) WITH ORDINALITY AS t(o, n) ORDER BY t.n",
+				1, types, values, NULL, true, SPI_OK_SELECT);
+	Assert(SPI_processed == (uint64) list_length(tables));
+	foreach(lc, tables)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[foreach_current_index(lc)];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		GuardTable *t = lfirst(lc);
+		bool		worker = DatumGetBool(SPI_getbinval(tup, desc, 1, &isnull));
+		bool		shard = DatumGetBool(SPI_getbinval(tup, desc, 2, &isnull));
+		bool		member = DatumGetBool(SPI_getbinval(tup, desc, 4, &isnull));
+
+		t->citus = DatumGetBool(SPI_getbinval(tup, desc, 3, &isnull));
+		if (shard || (worker && (t->citus || !member)))
+			continue;
+		kept = lappend(kept, t);
+	}
+	return kept;
+}
+
+/*
+ * True when a Citus table holds a row, by a query over its shards, which
+ * runs as the bootstrap superuser like the catalog query (a guard must see
+ * every row, whoever issues the DROP)
+ */
+static bool
+CitusTableHoldsRows(GuardTable *t)
+{
+	Oid			save_userid;
+	int			save_sec_context;
+	int			save_nestlevel;
+	bool		found;
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(BOOTSTRAP_SUPERUSERID,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+						   SECURITY_RESTRICTED_OPERATION);
+	save_nestlevel = OmniPinSearchPath();
+	OmniSpiExec(psprintf("SELECT 1 FROM %s%s LIMIT 1", t->name,
+						 t->only_unshipped ? " WHERE shipped IS NOT TRUE" : ""),
+				0, NULL, NULL, NULL, true, SPI_OK_SELECT);
+	found = SPI_processed > 0;
+	OmniRestoreSearchPath(save_nestlevel);
+	SetUserIdAndSecContext(save_userid, save_sec_context);
+	return found;
+}
+
+/*
  * True when a data table holds a row of its own (partitions and children
  * are data tables of their own), by the latest snapshot.  The heap is read
  * directly: the guard must see every row, whoever issues the DROP, and
@@ -350,6 +443,11 @@ HoldsRows(GuardTable *t, LOCKMODE lockmode)
 
 	if (rel == NULL)
 		return false;
+	if (t->citus)
+	{
+		relation_close(rel, lockmode == AccessExclusiveLock ? NoLock : lockmode);
+		return CitusTableHoldsRows(t);
+	}
 	/* Another session's temporary table cannot be read; it goes with that session */
 	if (rel->rd_rel->relkind != RELKIND_RELATION || RELATION_IS_OTHER_TEMP(rel))
 	{
@@ -403,7 +501,7 @@ TablesHoldingRows(List *schemas, List *roles, bool lock_reached, MemoryContext c
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	save_nestlevel = OmniPinSearchPath();
-	tables = DataTables(schemas, roles, cxt);
+	tables = CitusTables(DataTables(schemas, roles, cxt));
 	OmniRestoreSearchPath(save_nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 

@@ -519,6 +519,7 @@ IngestCall(FunctionCallInfo fcinfo, RunRecord *run, LoadOptions *opts)
 	RunRecord  *loaded = NULL;
 	int			save_nestlevel;
 	OwnerSwitch owner;
+	MemoryContext call_cxt = CurrentMemoryContext;
 
 	run->started_at = GetCurrentTimestamp();
 	IngestPrepare(&state, run);
@@ -604,6 +605,12 @@ IngestCall(FunctionCallInfo fcinfo, RunRecord *run, LoadOptions *opts)
 			LedgerUpdate(run, false);
 		}
 	}
+
+	/* The cursors were read and moved in SPI's memory, which SPI_finish frees */
+	if (run->cursor_before != NULL)
+		run->cursor_before = MemoryContextStrdup(call_cxt, run->cursor_before);
+	if (run->cursor_after != NULL)
+		run->cursor_after = MemoryContextStrdup(call_cxt, run->cursor_after);
 
 	LineReaderClose(state.reader);
 	ContractRelease(state.contract, false);

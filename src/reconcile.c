@@ -298,15 +298,43 @@ ReconcileManifest(Checks *checks, const char *batch_id, const char *funcschema)
 }
 
 /*
+ * The condition that matches a Bronze record (b) with the Silver row (s)
+ * that holds it: the same key, source_id and fingerprint.  A Bronze that
+ * carries the key in a column is matched on it, which is Bronze's and
+ * Silver's distribution column once they are distributed (co-located, so
+ * the join runs shard by shard); Bronze tables of the 0.1.0 shape by
+ * source_id and fingerprint alone.  *bronze_key is the key's expression
+ * over Bronze.
+ */
+static char *
+BronzeMatch(Oid bronze_oid, const char *key, char **bronze_key)
+{
+	const char *skey = quote_identifier(key);
+	const char *same = " b.source_id OPERATOR(pg_catalog.=) s.source_id"
+		" AND b.source_fingerprint OPERATOR(pg_catalog.=) s.source_fingerprint";
+
+	if (!WriterBronzeHasKey(bronze_oid, key))
+	{
+		*bronze_key = psprintf("(b.payload OPERATOR(pg_catalog.->>) %s)", quote_literal_cstr(key));
+		return pstrdup(same);
+	}
+	*bronze_key = psprintf("b.%s", skey);
+	if (strcmp(key, "source_id") == 0)
+		return pstrdup(same);
+	return psprintf("b.%s OPERATOR(pg_catalog.=) s.%s AND%s", skey, skey, same);
+}
+
+/*
  * Every field closes: for each Silver data column, the rows the batch last
  * wrote hold a non-null value exactly as often as their Bronze records (the
- * same source_id and fingerprint) carry a non-null value for that field,
+ * same key, source_id and fingerprint) carry a non-null value for that field,
  * row by row.  A mapping that drops a field, or a Silver row changed behind
  * the loader's back, fails the check, which names the fields and keys.
  */
 static void
 CheckFieldsClose(Checks *checks, Oid silver_oid, const char *silver,
-				 const char *bronze, const char *key, Oid *types, Datum *values)
+				 const char *bronze, const char *key, const char *match,
+				 Oid *types, Datum *values)
 {
 	List	   *fields = WriterSilverFields(silver_oid, NULL);
 	StringInfoData sql;
@@ -333,11 +361,9 @@ CheckFieldsClose(Checks *checks, Oid silver_oid, const char *silver,
 						 i++ > 0 ? ", " : "", col, in_bronze,
 						 quote_identifier(key), quote_identifier(key), col, in_bronze);
 	}
-	appendStringInfo(&sql, " FROM %s s JOIN %s b"
-					 " ON b.source_id OPERATOR(pg_catalog.=) s.source_id"
-					 " AND b.source_fingerprint OPERATOR(pg_catalog.=) s.source_fingerprint"
+	appendStringInfo(&sql, " FROM %s s JOIN %s b ON %s"
 					 " WHERE s.last_batch_id OPERATOR(pg_catalog.=) $1",
-					 silver, bronze);
+					 silver, bronze, match);
 	OmniSpiExec(sql.data, 1, types, values, NULL, true, SPI_OK_SELECT);
 
 	initStringInfo(&detail);
@@ -436,12 +462,15 @@ omni_reconcile(PG_FUNCTION_ARGS)
 	char	   *bronze;
 	char	   *silver;
 	char	   *key;
+	char	   *bronze_key;
+	char	   *match;
 	char	   *version_expr;
 	char	   *detail;
 	int64		actual;
 	int64		expected;
 	int64		bronze_rows;
 	int			save_nestlevel;
+	Oid			bronze_oid;
 	Oid			silver_oid;
 	bool		isnull;
 
@@ -499,9 +528,11 @@ omni_reconcile(PG_FUNCTION_ARGS)
 						run->contract_ref, batch_id)));
 	bronze = TableFromResult(1);
 	silver = TableFromResult(2);
+	bronze_oid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	silver_oid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	key = OmniSpiGetText(0, 3);
 	version_expr = psprintf("COALESCE(%s)", OmniSpiGetText(0, 4));
+	match = BronzeMatch(bronze_oid, key, &bronze_key);
 
 	values[0] = CStringGetTextDatum(batch_id);
 	values[1] = Int64GetDatum(run->run_id);
@@ -536,15 +567,15 @@ omni_reconcile(PG_FUNCTION_ARGS)
 	/* Every Bronze record of the batch is in Silver at that version or newer */
 	expected = bronze_rows;
 	actual = QueryCount(psprintf("SELECT pg_catalog.count(*) FILTER (WHERE s.%s IS NOT NULL),"
-								 " pg_catalog.string_agg(b.payload OPERATOR(pg_catalog.->>) %s, ', ')"
+								 " pg_catalog.string_agg(%s, ', ')"
 								 "  FILTER (WHERE s.%s IS NULL)"
 								 " FROM %s b LEFT JOIN %s s"
-								 "  ON s.%s OPERATOR(pg_catalog.=) (b.payload OPERATOR(pg_catalog.->>) %s)"
+								 "  ON s.%s OPERATOR(pg_catalog.=) %s"
 								 "  AND s.record_version OPERATOR(pg_catalog.>=) %s"
 								 " WHERE b.batch_id = $1",
-								 quote_identifier(key), quote_literal_cstr(key),
+								 quote_identifier(key), bronze_key,
 								 quote_identifier(key), bronze, silver,
-								 quote_identifier(key), quote_literal_cstr(key),
+								 quote_identifier(key), bronze_key,
 								 version_expr),
 						1, types, values, &detail);
 	AddCheck(&checks, "Bronze records of the batch present in Silver", expected, actual,
@@ -555,16 +586,14 @@ omni_reconcile(PG_FUNCTION_ARGS)
 						  1, types, values, NULL);
 	actual = QueryCount(psprintf("SELECT pg_catalog.count(b.source_fingerprint),"
 								 " pg_catalog.string_agg(s.%s, ', ') FILTER (WHERE b.source_fingerprint IS NULL)"
-								 " FROM %s s LEFT JOIN %s b"
-								 "  ON b.source_id OPERATOR(pg_catalog.=) s.source_id"
-								 "  AND b.source_fingerprint OPERATOR(pg_catalog.=) s.source_fingerprint"
+								 " FROM %s s LEFT JOIN %s b ON %s"
 								 " WHERE s.last_batch_id = $1",
-								 quote_identifier(key), silver, bronze),
+								 quote_identifier(key), silver, bronze, match),
 						1, types, values, &detail);
 	AddCheck(&checks, "Silver rows of the batch traced to Bronze", expected, actual,
 			 actual == expected ? NULL : psprintf("no Bronze record for: %s", detail));
 
-	CheckFieldsClose(&checks, silver_oid, silver, bronze, key, types, values);
+	CheckFieldsClose(&checks, silver_oid, silver, bronze, key, match, types, values);
 
 	/* The latest replay of the batch, if any, closes too */
 	replay = LedgerLatestRun(batch_id, RUN_REPLAYED);

@@ -6,7 +6,9 @@
  * and makes the two tables a load writes:
  *
  *  - Bronze, the shape the writer's Bronze insert needs: every accepted
- *    record as it arrived, keyed by (source_id, source_fingerprint);
+ *    record as it arrived, keyed by (key, source_id, source_fingerprint),
+ *    the key in a column of its own so that Bronze can be distributed
+ *    co-located with Silver (omni_ingest_distribute);
  *  - Silver, one typed column per top-level property of the schema, then
  *    the writer's bookkeeping columns, keyed by the business key.
  *
@@ -72,7 +74,10 @@
 /* How deep "$ref" chains are followed */
 #define MAX_REF_DEPTH 16
 
-/* The Bronze columns the writer fills, with "event_id" and "ingested_at" */
+/*
+ * The Bronze columns the writer fills, with "event_id" and "ingested_at";
+ * the business key follows them (CreateTables)
+ */
 #define BRONZE_COLUMNS \
 	"event_id pg_catalog.int8 GENERATED ALWAYS AS IDENTITY," \
 	" source_id pg_catalog.text COLLATE \"C\" NOT NULL," \
@@ -80,8 +85,12 @@
 	" payload pg_catalog.jsonb NOT NULL," \
 	" source_fingerprint pg_catalog.text COLLATE \"C\" NOT NULL," \
 	" line_number pg_catalog.int8 NOT NULL," \
-	" ingested_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now()," \
-	" PRIMARY KEY (source_id, source_fingerprint)"
+	" ingested_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now()"
+
+/* Bronze columns a business key cannot be named like (source_id it may) */
+static const char *const bronze_columns[] = {
+	"event_id", "batch_id", "payload", "source_fingerprint", "line_number", "ingested_at"
+};
 
 /* The Silver columns the writer fills itself, as ticket_fact has them */
 #define SILVER_BOOKKEEPING_COLUMNS \
@@ -571,6 +580,15 @@ DesignColumns(TargetDesign *d, JsonbValue *root, List *omit)
 				 errmsg("business key \"%s\" is not a required, non-nullable string property of contract \"%s\"",
 						d->key, d->ref),
 				 errhint("Name a top-level property that every record holds as a string.")));
+	for (int i = 0; i < (int) lengthof(bronze_columns); i++)
+		if (strcmp(d->key, bronze_columns[i]) == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_NAME),
+					 errmsg("business key \"%s\" of contract \"%s\" cannot be a Bronze column",
+							d->key, d->ref),
+					 errdetail("Bronze carries the key in a column of its name, and \"%s\" is one of its own columns.",
+							   d->key),
+					 errhint("Choose another business key with key_field.")));
 
 	foreach(lc, d->versions)
 	{
@@ -669,7 +687,26 @@ CreateTables(TargetDesign *d, Oid *bronze_oid, Oid *silver_oid)
 	StringInfoData versions;
 	ListCell   *lc;
 
-	RunDdl(psprintf("CREATE TABLE %s (" BRONZE_COLUMNS ")", bronze));
+	/*
+	 * Bronze carries the key in a column of its own, last as in
+	 * raw_ticket_event, and in its unique key, so that it can be
+	 * distributed co-located with Silver; a key named source_id is
+	 * Bronze's source_id
+	 */
+	if (strcmp(d->key, "source_id") == 0)
+		RunDdl(psprintf("CREATE TABLE %s (" BRONZE_COLUMNS ","
+						" PRIMARY KEY (source_id, source_fingerprint))", bronze));
+	else
+	{
+		const char *key = quote_identifier(d->key);
+
+		RunDdl(psprintf("CREATE TABLE %s (" BRONZE_COLUMNS ","
+						" %s pg_catalog.text COLLATE \"C\" NOT NULL,"
+						" PRIMARY KEY (%s, source_id, source_fingerprint))", bronze, key, key));
+		RunDdl(psprintf("COMMENT ON COLUMN %s.%s IS %s", bronze, key,
+						quote_literal_cstr(psprintf("the record's business key (%s), by which Bronze is distributed",
+													d->key))));
+	}
 	RunDdl(psprintf("CREATE INDEX ON %s (batch_id)", bronze));
 	RunDdl(psprintf("COMMENT ON TABLE %s IS %s", bronze,
 					quote_literal_cstr(psprintf("Bronze: every accepted record of %s as it arrived, stored once",
@@ -1107,7 +1144,8 @@ TargetEvolve(const char *ref, Jsonb *new_schema)
 	if (IsFrozen(old_root) || IsFrozen(new_root))
 		CheckFrozen(&old, &new, version);
 
-	OmniSpiExec(psprintf("SELECT EXISTS (SELECT FROM %s)", silver),
+	/* A column to select: Citus cannot plan an empty one over a distributed table */
+	OmniSpiExec(psprintf("SELECT EXISTS (SELECT 1 FROM %s)", silver),
 				0, NULL, NULL, NULL, true, SPI_OK_SELECT);
 	has_rows = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 

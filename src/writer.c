@@ -5,8 +5,11 @@
  *
  * Records are buffered and written with one statement per table per chunk,
  * passing the chunk as arrays (unnest), through plans prepared once per
- * run.  Bronze is append-only and idempotent: a record whose (source_id,
- * fingerprint) is already there is skipped.  Silver holds one row per
+ * run.  Bronze is append-only and idempotent: a record whose fingerprint
+ * is already there under its source_id is skipped.  Bronze carries the
+ * business key as a column too, in its unique key (key, source_id,
+ * fingerprint): the fingerprint decides identity, the key lets a
+ * distributed Bronze be co-located with Silver.  Silver holds one row per
  * business key at its newest version:
  *
  *  - within a chunk, the newest version of each key is chosen (ties go to
@@ -20,13 +23,16 @@
  *    (identical to what was there) or superseded (older than what was
  *    there).
  *
- * Counts come from the statements' own RETURNING rows, never from command
- * tags, so they stay true on distributed tables.  The writer knows table
+ * Counts come from the statements' own RETURNING rows, read through a
+ * SELECT, never from command tags or SPI_processed of a modification, so
+ * they stay true on distributed tables (Citus counts rows sent there), and
+ * no ON CONFLICT DO UPDATE calls a function.  The writer knows table
  * shapes and SQL; it knows nothing of files or JSON Schema.
  */
 #include "postgres.h"
 
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
@@ -175,24 +181,49 @@ WriterSilverFields(Oid relid, List **silver_columns)
 	return columns;
 }
 
-/* Prepare the Bronze insert: $1 batch, $2 payloads, $3 fingerprints, $4 lines */
+/*
+ * True when Bronze carries the business key as a column of its own (named
+ * as the key field), by which a distributed Bronze is co-located with
+ * Silver.  A key named source_id is Bronze's source_id.  Bronze tables of
+ * the 0.1.0 shape, made by hand, have no such column and keep the key in
+ * the payload only.
+ */
+bool
+WriterBronzeHasKey(Oid bronze, const char *key)
+{
+	return strcmp(key, "source_id") == 0 || get_attnum(bronze, key) != InvalidAttrNumber;
+}
+
+/*
+ * Prepare the Bronze insert: $1 batch, $2 payloads, $3 fingerprints, $4
+ * lines.  It answers the number of rows inserted, from its RETURNING rows.
+ */
 static SPIPlanPtr
 PrepareBronze(Contract *c)
 {
 	StringInfoData sql;
 	Oid			types[4] = {TEXTOID, JSONBARRAYOID, TEXTARRAYOID, INT8ARRAYOID};
+	bool		own_key = strcmp(c->key_field, "source_id") != 0 &&
+		WriterBronzeHasKey(c->bronze_table, c->key_field);
+	const char *key = quote_identifier(c->key_field);
 	SPIPlanPtr	plan;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql,
-					 "WITH ins AS ("
-					 " INSERT INTO %s (source_id, batch_id, payload, source_fingerprint, line_number)"
-					 " SELECT u.p OPERATOR(pg_catalog.->>) 'source_id', $1, u.p, u.f, u.l"
-					 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(p, f, l)"
-					 " ON CONFLICT (source_id, source_fingerprint) DO NOTHING"
-					 " RETURNING 1)"
-					 " SELECT pg_catalog.count(*) FROM ins",
-					 QualifiedTableName(c->bronze_table));
+	appendStringInfo(&sql, "WITH ins AS (INSERT INTO %s (", QualifiedTableName(c->bronze_table));
+	if (own_key)
+		appendStringInfo(&sql, "%s, ", key);
+	appendStringInfoString(&sql, "source_id, batch_id, payload, source_fingerprint, line_number) SELECT ");
+	if (own_key)
+		appendStringInfo(&sql, "u.p OPERATOR(pg_catalog.->>) %s, ", quote_literal_cstr(c->key_field));
+	appendStringInfoString(&sql,
+						   "u.p OPERATOR(pg_catalog.->>) 'source_id', $1, u.p, u.f, u.l"
+						   " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u(p, f, l)"
+						   " ON CONFLICT (");
+	if (own_key)
+		appendStringInfo(&sql, "%s, ", key);
+	appendStringInfoString(&sql, "source_id, source_fingerprint) DO NOTHING"
+						   " RETURNING 1)"
+						   " SELECT pg_catalog.count(*) FROM ins");
 	plan = SPI_prepare(sql.data, 4, types);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare Bronze insert: %s", SPI_result_code_string(SPI_result));
@@ -242,31 +273,34 @@ AppendColumnTypes(StringInfo sql, Oid relid, List *columns)
 
 /*
  * Prepare the Silver upsert of the lines chosen to be written: $1 batch,
- * $2 payloads, $3 fingerprints, $4 lines, $5 versions.  A stored row is
- * replaced by a newer version, by the same version with other content, or
- * by the same record when the stored columns differ from its mapping (a
- * repaired mapping, or a damaged row); never otherwise.  It returns the
- * keys it wrote.
+ * $2 payloads, $3 fingerprints, $4 lines, $5 versions, $6 the time loaded.
+ * A stored row is replaced by a newer version, by the same version with
+ * other content, or by the same record when the stored columns differ from
+ * its mapping (a repaired mapping, or a damaged row); never otherwise.  It
+ * returns the keys it wrote, as the rows of a SELECT over the upsert's
+ * RETURNING rows: on a distributed table, the command's own row count is
+ * the rows sent, not those written.  DO UPDATE calls no function (Citus
+ * takes only immutable ones there): every value comes from EXCLUDED.
  */
 static SPIPlanPtr
 PrepareSilver(Contract *c, List *columns)
 {
 	StringInfoData sql;
-	Oid			types[5] = {TEXTOID, JSONBARRAYOID, TEXTARRAYOID, INT8ARRAYOID,
-	TIMESTAMPTZARRAYOID};
+	Oid			types[6] = {TEXTOID, JSONBARRAYOID, TEXTARRAYOID, INT8ARRAYOID,
+	TIMESTAMPTZARRAYOID, TIMESTAMPTZOID};
 	char	   *silver = QualifiedTableName(c->silver_table);
 	const char *key = quote_identifier(c->key_field);
 	ListCell   *lc;
 	SPIPlanPtr	plan;
 
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "INSERT INTO %s AS s (", silver);
+	appendStringInfo(&sql, "WITH up AS (INSERT INTO %s AS s (", silver);
 	AppendColumns(&sql, columns, "");
 	appendStringInfoString(&sql, ", " SILVER_VERSION_COLUMN ", " SILVER_FINGERPRINT_COLUMN ", "
-						   SILVER_BATCH_COLUMN ", " SILVER_LINE_COLUMN ") SELECT ");
+						   SILVER_BATCH_COLUMN ", " SILVER_LINE_COLUMN ", " SILVER_LOADED_COLUMN ") SELECT ");
 	AppendColumns(&sql, columns, "r.");
 	appendStringInfo(&sql,
-					 ", u.v, u.f, $1, u.l"
+					 ", u.v, u.f, $1, u.l, $6"
 					 " FROM ROWS FROM (pg_catalog.unnest($2), pg_catalog.unnest($3),"
 					 " pg_catalog.unnest($4), pg_catalog.unnest($5)) AS u(p, f, l, v)"
 					 " CROSS JOIN LATERAL pg_catalog.jsonb_to_record(u.p) AS r(");
@@ -283,7 +317,7 @@ PrepareSilver(Contract *c, List *columns)
 						   SILVER_FINGERPRINT_COLUMN " = EXCLUDED." SILVER_FINGERPRINT_COLUMN ", "
 						   SILVER_BATCH_COLUMN " = EXCLUDED." SILVER_BATCH_COLUMN ", "
 						   SILVER_LINE_COLUMN " = EXCLUDED." SILVER_LINE_COLUMN ", "
-						   SILVER_LOADED_COLUMN " = pg_catalog.now()"
+						   SILVER_LOADED_COLUMN " = EXCLUDED." SILVER_LOADED_COLUMN
 						   " WHERE s." SILVER_VERSION_COLUMN " OPERATOR(pg_catalog.<) EXCLUDED." SILVER_VERSION_COLUMN
 						   " OR (s." SILVER_VERSION_COLUMN " OPERATOR(pg_catalog.=) EXCLUDED." SILVER_VERSION_COLUMN
 						   " AND (s." SILVER_FINGERPRINT_COLUMN " OPERATOR(pg_catalog.<>) EXCLUDED." SILVER_FINGERPRINT_COLUMN
@@ -291,9 +325,9 @@ PrepareSilver(Contract *c, List *columns)
 	AppendColumns(&sql, columns, "s.");
 	appendStringInfoString(&sql, ") IS DISTINCT FROM ROW(");
 	AppendColumns(&sql, columns, "EXCLUDED.");
-	appendStringInfo(&sql, "))) RETURNING s.%s", key);
+	appendStringInfo(&sql, "))) RETURNING s.%s) SELECT * FROM up", key);
 
-	plan = SPI_prepare(sql.data, 5, types);
+	plan = SPI_prepare(sql.data, 6, types);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare Silver upsert: %s", SPI_result_code_string(SPI_result));
 	return plan;
@@ -316,7 +350,7 @@ PrepareSilverState(Contract *c)
 	return plan;
 }
 
-/* Prepare the reject insert */
+/* Prepare the reject insert; it answers the rows inserted, from RETURNING */
 static SPIPlanPtr
 PrepareReject(void)
 {
@@ -324,12 +358,13 @@ PrepareReject(void)
 	INT8ARRAYOID, TEXTARRAYOID, BOOLARRAYOID, JSONBARRAYOID};
 	SPIPlanPtr	plan;
 
-	plan = SPI_prepare("INSERT INTO " OMNI_SCHEMA ".reject"
+	plan = SPI_prepare("WITH ins AS (INSERT INTO " OMNI_SCHEMA ".reject"
 					   " (run_id, batch_id, line_number, byte_offset, line_bytes,"
 					   "  raw_line, raw_truncated, reasons)"
 					   " SELECT $1, $2, u.* FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
 					   " pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7),"
-					   " pg_catalog.unnest($8)) AS u",
+					   " pg_catalog.unnest($8)) AS u RETURNING 1)"
+					   " SELECT pg_catalog.count(*) FROM ins",
 					   8, types);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare reject insert: %s", SPI_result_code_string(SPI_result));
@@ -673,7 +708,7 @@ WriterSilver(Writer *w, Datum *args)
 	int			nstored;
 	int			nwrite = 0;
 	int		   *write = palloc(sizeof(int) * n);
-	Datum		wargs[5];
+	Datum		wargs[6];
 	Datum	   *wpayloads = palloc(sizeof(Datum) * n);
 	Datum	   *wfingerprints = palloc(sizeof(Datum) * n);
 	Datum	   *wlines = palloc(sizeof(Datum) * n);
@@ -780,7 +815,8 @@ WriterSilver(Writer *w, Datum *args)
 	wargs[2] = MakeArray(wfingerprints, nwrite, TEXTOID);
 	wargs[3] = MakeArray(wlines, nwrite, INT8OID);
 	wargs[4] = MakeArray(wversions, nwrite, TIMESTAMPTZOID);
-	WriterExec(w, w->silver_plan, wargs, SPI_OK_INSERT_RETURNING, "Silver upsert");
+	wargs[5] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());	/* now() */
+	WriterExec(w, w->silver_plan, wargs, SPI_OK_SELECT, "Silver upsert");
 
 	/* Rows rewritten although identical by fingerprint were repaired */
 	for (uint64 r = 0; w->silver_only && r < SPI_processed; r++)
@@ -843,9 +879,10 @@ WriterFlush(Writer *w)
 		args[6] = MakeArray(w->reject_truncated, n, BOOLOID);
 		args[7] = MakeArray(w->reject_reasons, n, JSONBOID);
 
-		WriterExec(w, w->reject_plan, args, SPI_OK_INSERT, "reject insert");
-		if (SPI_processed != (uint64) n)
-			elog(ERROR, "reject insert wrote " UINT64_FORMAT " rows, not %d", SPI_processed, n);
+		WriterExec(w, w->reject_plan, args, SPI_OK_SELECT, "reject insert");
+		if (ResultCount(1) != n)
+			elog(ERROR, "reject insert wrote " INT64_FORMAT " rows, not %d", ResultCount(1), n);
+		SPI_freetuptable(SPI_tuptable);
 		w->counts.rejects += n;
 		w->nrejects = 0;
 	}

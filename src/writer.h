@@ -77,6 +77,7 @@ typedef struct Writer
 #define SILVER_LOADED_COLUMN "loaded_at"
 
 extern List *WriterSilverFields(Oid relid, List **silver_columns);
+extern bool WriterBronzeHasKey(Oid bronze, const char *key);
 extern void WriterCheckTargets(Contract *contract);
 extern Writer *WriterBegin(Contract *contract, const char *batch_id,
 						   int64 run_id, bool dry_run);

@@ -11,6 +11,8 @@ TRUNCATE omni_ingest.batch_ledger, omni_ingest.reject RESTART IDENTITY;
 
 -- A user contract with each rule kind, loaded into tables of its own
 CREATE TABLE cr_bronze (LIKE omni_ingest.raw_ticket_event INCLUDING ALL);
+-- Bronze carries the business key, named as the key field
+ALTER TABLE cr_bronze RENAME COLUMN ticket_id TO id;
 CREATE TABLE cr_silver (
 	id text PRIMARY KEY, source_id text NOT NULL, seen_at timestamptz,
 	opened_at jsonb, closed_at jsonb, due_at timestamptz, note text,

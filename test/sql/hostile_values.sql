@@ -36,6 +36,8 @@ SELECT check_name, ok FROM omni_reconcile('hostile-datetimes') WHERE NOT ok OR c
 CREATE TYPE hv_mood AS ENUM ('happy', 'sad');
 CREATE DOMAIN hv_posint AS integer CHECK (VALUE > 0);
 CREATE TABLE hv_bronze (LIKE omni_ingest.raw_ticket_event INCLUDING ALL);
+-- Bronze carries the business key, named as the key field
+ALTER TABLE hv_bronze RENAME COLUMN ticket_id TO id;
 CREATE TABLE hv_silver (
 	id text PRIMARY KEY, source_id text, label text NOT NULL, at timestamptz,
 	n_int integer, n_big bigint, n_small smallint, n_num numeric(6,2),
