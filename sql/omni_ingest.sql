@@ -460,6 +460,13 @@ BEGIN
 		|| format(E'| invalid | %s | lines in the reject table |\n', run.invalid)
 		|| format(E'| Bronze inserted | %s | new Bronze rows |\n', run.inserted)
 		|| format(E'| Bronze skipped | %s | records already in Bronze |\n', run.skipped)
+		|| CASE WHEN run.load IS NULL THEN '' ELSE
+		     format(E'| late | %s | at or before the cursor (before cursor_start while there is none), handled as on_late_arrival %s says |\n',
+		            run.late, coalesce(run.load->>'on_late_arrival', 'apply'))
+		     || format(E'| quarantined | %s | late records held in the quarantine table, not written |\n', run.quarantined)
+		     || format(E'| outside window | %s | valid records outside the window, neither written nor rejected |\n',
+		               run.outside_window)
+		   END
 		|| format(E'| Silver inserted | %s | new tickets |\n', run.silver_inserted)
 		|| format(E'| Silver updated | %s | newer versions that replaced older ones |\n', run.silver_updated)
 		|| format(E'| Silver unchanged | %s | identical to what Silver held |\n', run.silver_unchanged)

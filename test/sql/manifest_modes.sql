@@ -46,6 +46,10 @@ SELECT cursor_value, batch_id FROM omni_ingest.load_cursor;
 -- Replay of the snapshot's batch from Bronze
 SELECT * FROM pg_temp.load('07-tickets-replay.json');
 
+-- The report of the incremental load says what it held back
+SELECT line FROM regexp_split_to_table(omni_ingest_report('seed-20260417-005/zendesk-export'), E'\n') AS line
+ WHERE line ~ '^\| (valid|late|quarantined|outside window|Bronze skipped) \|';
+
 -- Every manifest batch closes
 SELECT b AS batch, count(*) AS checks, bool_and(ok) AS all_ok
   FROM unnest(ARRAY['seed-20260417-001', 'seed-20260417-005', 'seed-20260417-006',
