@@ -519,6 +519,9 @@ IngestCall(FunctionCallInfo fcinfo, RunRecord *run, LoadOptions *opts)
 	RunRecord  *loaded = NULL;
 	int			save_nestlevel;
 	OwnerSwitch owner;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	MemoryContext old;
+	Datum		result;
 
 	run->started_at = GetCurrentTimestamp();
 	IngestPrepare(&state, run);
@@ -609,9 +612,17 @@ IngestCall(FunctionCallInfo fcinfo, RunRecord *run, LoadOptions *opts)
 	ContractRelease(state.contract, false);
 	OmniRestoreCaller(&owner);
 	OmniRestoreSearchPath(save_nestlevel);
-	SPI_finish();
 
-	PG_RETURN_DATUM(IngestSummaryRow(fcinfo, run));
+	/*
+	 * The summary row is made in the caller's memory before SPI_finish,
+	 * which frees what the run allocated since SPI_connect (an asset run's
+	 * cursors among it)
+	 */
+	old = MemoryContextSwitchTo(caller_cxt);
+	result = IngestSummaryRow(fcinfo, run);
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
 }
 
 /*
