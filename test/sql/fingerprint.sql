@@ -4,7 +4,13 @@
 -- computes from payload::text, for every case of jsonb's output.
 \getenv root OMNI_TEST_ROOT
 \set fingerprints :root '/test/data/fingerprints.jsonl'
-CREATE TABLE fp_bronze (LIKE omni_ingest.raw_ticket_event INCLUDING ALL);
+-- Bronze of the shape the writer fills (no column named as the key)
+CREATE TABLE fp_bronze (
+	event_id bigint GENERATED ALWAYS AS IDENTITY, source_id text COLLATE "C" NOT NULL,
+	batch_id text COLLATE "C" NOT NULL, payload jsonb NOT NULL,
+	source_fingerprint text COLLATE "C" NOT NULL, line_number bigint NOT NULL,
+	ingested_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (source_id, source_fingerprint));
+CREATE INDEX ON fp_bronze (batch_id);
 CREATE TABLE fp_silver (
 	id text PRIMARY KEY, source_id text, at timestamptz,
 	record_version timestamptz NOT NULL, source_fingerprint text NOT NULL,

@@ -161,8 +161,14 @@ DECLARE
 	path text;
 BEGIN
 	FOREACH path IN ARRAY ARRAY['sql', 'auto'] LOOP
-		EXECUTE format('CREATE TABLE %I (LIKE omni_ingest.raw_ticket_event INCLUDING ALL)',
-		               format('wp_%s_%s_bronze', name, path));
+		-- Bronze of the shape the writer fills, without a column named as the key
+		EXECUTE format($t$CREATE TABLE %I (
+			event_id bigint GENERATED ALWAYS AS IDENTITY, source_id text COLLATE "C" NOT NULL,
+			batch_id text COLLATE "C" NOT NULL, payload jsonb NOT NULL,
+			source_fingerprint text COLLATE "C" NOT NULL, line_number bigint NOT NULL,
+			ingested_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (source_id, source_fingerprint))$t$,
+			format('wp_%s_%s_bronze', name, path));
+		EXECUTE format('CREATE INDEX ON %I (batch_id)', format('wp_%s_%s_bronze', name, path));
 		EXECUTE format($t$CREATE TABLE %I (
 			id text PRIMARY KEY, source_id text, label text NOT NULL, at timestamptz,
 			n_int integer, n_big bigint, n_small smallint, n_num numeric(6,2),
