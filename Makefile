@@ -16,6 +16,9 @@ OBJS = \
 	src/ledger.o \
 	src/lock.o \
 	src/writer.o \
+	src/direct.o \
+	src/direct_table.o \
+	src/silver_fill.o \
 	src/loadmode.o \
 	src/ingest.o \
 	src/reconcile.o \

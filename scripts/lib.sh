@@ -13,6 +13,10 @@ PG_MAJOR=15
 PG_BIN=${OMNI_PG_BIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
 PG_CONFIG=$PG_BIN/pg_config
 RUN_USER=${OMNI_RUN_USER:-postgres}
+# OMNI_WRITE_PATH: omni_ingest.write_path for every server of the run (the
+# throwaway one and the TAP tests' own), e.g. sql to run the whole suite on
+# the SQL write path; by default the setting's own default (auto)
+WRITE_PATH=${OMNI_WRITE_PATH:-}
 PGPORT=${OMNI_PGPORT:-54329}
 SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -55,23 +59,30 @@ make_workdir() {
 	mkdir "$WORK_DIR/src"
 	cp -a "$SRC_DIR/." "$WORK_DIR/src"
 	rm -rf "$WORK_DIR/src/.git"
+	if [ -n "$WRITE_PATH" ]; then
+		printf "omni_ingest.write_path = '%s'\n" "$WRITE_PATH" >"$WORK_DIR/write_path.conf"
+	fi
 	chown -R "$RUN_USER" "$WORK_DIR"
 	trap cleanup EXIT
 }
 
 # Run a command as the unprivileged user, from a folder it may enter
 as_user() {
+	local conf=()
+	[ -n "$WRITE_PATH" ] && conf=(TEMP_CONFIG="$WORK_DIR/write_path.conf")
 	(cd / && runuser -u "$RUN_USER" -- env LANG=C.UTF-8 PATH="$PG_BIN:$PATH" PGHOST="$WORK_DIR" \
-		PGPORT="$PGPORT" PGDATABASE="${PGDATABASE:-postgres}" "$@")
+		PGPORT="$PGPORT" PGDATABASE="${PGDATABASE:-postgres}" "${conf[@]}" "$@")
 }
 
 # Start a private server: socket in the work dir, no TCP listener
 start_server() {
-	log "starting PostgreSQL $PG_MAJOR as $RUN_USER on port $PGPORT"
+	local options="-p $PGPORT -k $WORK_DIR -c listen_addresses=''"
+	[ -n "$WRITE_PATH" ] && options="$options -c omni_ingest.write_path=$WRITE_PATH"
+	log "starting PostgreSQL $PG_MAJOR as $RUN_USER on port $PGPORT${WRITE_PATH:+ (write path $WRITE_PATH)}"
 	as_user initdb -D "$WORK_DIR/pgdata" -U "$RUN_USER" -A trust -E UTF8 \
 		--locale=C.UTF-8 >"$WORK_DIR/initdb.log"
 	as_user pg_ctl -D "$WORK_DIR/pgdata" -l "$WORK_DIR/server.log" -w \
-		-o "-p $PGPORT -k $WORK_DIR -c listen_addresses=''" start >/dev/null
+		-o "$options" start >/dev/null
 	SERVER_STARTED=1
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/sha2.h"
 #include "utils/builtins.h"
+#include "utils/numeric.h"
 
 #include "fingerprint.h"
 
@@ -57,16 +58,188 @@ Sha256Hex(const void *data, size_t len)
 	return Sha256FinishHex(ctx);
 }
 
-/* SHA-256 of a jsonb value's canonical text, as hex */
+/*
+ * The canonical text of a jsonb value, written straight into SHA-256
+ * through a small buffer instead of being built whole first
+ */
+typedef struct CanonicalSink
+{
+	pg_cryptohash_ctx *ctx;
+	int			len;
+	char		buf[8192];
+} CanonicalSink;
+
+/* Append bytes to the canonical text */
+static inline void
+SinkPut(CanonicalSink *sink, const char *data, int len)
+{
+	if (sink->len + len > (int) sizeof(sink->buf))
+	{
+		Sha256Add(sink->ctx, sink->buf, sink->len);
+		sink->len = 0;
+		if (len > (int) sizeof(sink->buf))
+		{
+			Sha256Add(sink->ctx, data, len);
+			return;
+		}
+	}
+	memcpy(sink->buf + sink->len, data, len);
+	sink->len += len;
+}
+
+/*
+ * Append a string as escape_json writes it: in double quotes, with \b, \f,
+ * \n, \r, \t, \" and \\ escaped, other bytes below 0x20 as \u00XX, and
+ * every other byte as it is (runs of those copied at once)
+ */
+static void
+SinkPutString(CanonicalSink *sink, const char *s, int len)
+{
+	int			run = 0;
+
+	SinkPut(sink, "\"", 1);
+	for (int i = 0; i < len; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+		const char *esc;
+		char		hex[7];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		SinkPut(sink, s + run, i - run);
+		run = i + 1;
+		switch (c)
+		{
+			case '\b':
+				esc = "\\b";
+				break;
+			case '\f':
+				esc = "\\f";
+				break;
+			case '\n':
+				esc = "\\n";
+				break;
+			case '\r':
+				esc = "\\r";
+				break;
+			case '\t':
+				esc = "\\t";
+				break;
+			case '"':
+				esc = "\\\"";
+				break;
+			case '\\':
+				esc = "\\\\";
+				break;
+			default:
+				snprintf(hex, sizeof(hex), "\\u%04x", (int) c);
+				esc = hex;
+				break;
+		}
+		SinkPut(sink, esc, strlen(esc));
+	}
+	SinkPut(sink, s + run, len - run);
+	SinkPut(sink, "\"", 1);
+}
+
+/* Append a scalar as jsonb's output writes it */
+static void
+SinkPutScalar(CanonicalSink *sink, JsonbValue *v)
+{
+	char	   *num;
+
+	switch (v->type)
+	{
+		case jbvNull:
+			SinkPut(sink, "null", 4);
+			break;
+		case jbvString:
+			SinkPutString(sink, v->val.string.val, v->val.string.len);
+			break;
+		case jbvNumeric:
+			num = DatumGetCString(DirectFunctionCall1(numeric_out,
+													  NumericGetDatum(v->val.numeric)));
+			SinkPut(sink, num, strlen(num));
+			pfree(num);
+			break;
+		case jbvBool:
+			if (v->val.boolean)
+				SinkPut(sink, "true", 4);
+			else
+				SinkPut(sink, "false", 5);
+			break;
+		default:
+			elog(ERROR, "unknown jsonb scalar type %d", (int) v->type);
+	}
+}
+
+/*
+ * SHA-256 of a jsonb value's canonical text (the text jsonb_out prints), as
+ * hex.  The text is the one JsonbToCString writes without indentation:
+ * members as "key": value, elements and members separated by ", ", a raw
+ * scalar without brackets.  It is never built: the walk below writes it
+ * into the hash as it goes.  test/sql/fingerprint.sql compares the two.
+ */
 char *
 JsonbFingerprint(Jsonb *jb)
 {
-	StringInfoData buf;
-	char	   *hex;
+	CanonicalSink sinkdata;
+	CanonicalSink *sink = &sinkdata;
+	JsonbIterator *it = JsonbIteratorInit(&jb->root);
+	JsonbIteratorToken tok;
+	JsonbValue	v;
+	bool		first = true;	/* no separator before the next item */
+	bool		raw_scalar = false;
 
-	initStringInfo(&buf);
-	(void) JsonbToCString(&buf, &jb->root, VARSIZE(jb));
-	hex = Sha256Hex(buf.data, buf.len);
-	pfree(buf.data);
-	return hex;
+	sink->ctx = Sha256Begin();
+	sink->len = 0;
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		switch (tok)
+		{
+			case WJB_BEGIN_ARRAY:
+				if (!first)
+					SinkPut(sink, ", ", 2);
+				if (v.val.array.rawScalar)
+					raw_scalar = true;
+				else
+					SinkPut(sink, "[", 1);
+				first = true;
+				break;
+			case WJB_BEGIN_OBJECT:
+				if (!first)
+					SinkPut(sink, ", ", 2);
+				SinkPut(sink, "{", 1);
+				first = true;
+				break;
+			case WJB_KEY:
+				if (!first)
+					SinkPut(sink, ", ", 2);
+				SinkPutString(sink, v.val.string.val, v.val.string.len);
+				SinkPut(sink, ": ", 2);
+				/* a scalar value follows at once; a container opens itself */
+				first = true;
+				break;
+			case WJB_VALUE:
+			case WJB_ELEM:
+				if (!first)
+					SinkPut(sink, ", ", 2);
+				SinkPutScalar(sink, &v);
+				first = false;
+				break;
+			case WJB_END_ARRAY:
+				if (!raw_scalar)
+					SinkPut(sink, "]", 1);
+				first = false;
+				break;
+			case WJB_END_OBJECT:
+				SinkPut(sink, "}", 1);
+				first = false;
+				break;
+			default:
+				elog(ERROR, "unknown jsonb iterator token type %d", (int) tok);
+		}
+	}
+	Sha256Add(sink->ctx, sink->buf, sink->len);
+	return Sha256FinishHex(sink->ctx);
 }

@@ -519,7 +519,9 @@ IngestCall(FunctionCallInfo fcinfo, RunRecord *run, LoadOptions *opts)
 	RunRecord  *loaded = NULL;
 	int			save_nestlevel;
 	OwnerSwitch owner;
-	MemoryContext call_cxt = CurrentMemoryContext;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	MemoryContext old;
+	Datum		result;
 
 	run->started_at = GetCurrentTimestamp();
 	IngestPrepare(&state, run);
@@ -606,19 +608,21 @@ IngestCall(FunctionCallInfo fcinfo, RunRecord *run, LoadOptions *opts)
 		}
 	}
 
-	/* The cursors were read and moved in SPI's memory, which SPI_finish frees */
-	if (run->cursor_before != NULL)
-		run->cursor_before = MemoryContextStrdup(call_cxt, run->cursor_before);
-	if (run->cursor_after != NULL)
-		run->cursor_after = MemoryContextStrdup(call_cxt, run->cursor_after);
-
 	LineReaderClose(state.reader);
 	ContractRelease(state.contract, false);
 	OmniRestoreCaller(&owner);
 	OmniRestoreSearchPath(save_nestlevel);
-	SPI_finish();
 
-	PG_RETURN_DATUM(IngestSummaryRow(fcinfo, run));
+	/*
+	 * The summary row is made in the caller's memory before SPI_finish,
+	 * which frees what the run allocated since SPI_connect (an asset run's
+	 * cursors among it)
+	 */
+	old = MemoryContextSwitchTo(caller_cxt);
+	result = IngestSummaryRow(fcinfo, run);
+	MemoryContextSwitchTo(old);
+	SPI_finish();
+	PG_RETURN_DATUM(result);
 }
 
 /*

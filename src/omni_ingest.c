@@ -27,6 +27,13 @@ static const struct config_enum_entry duplicate_keys_options[] = {
 	{"last_wins", OMNI_DUPLICATE_KEYS_LAST_WINS, false},
 	{NULL, 0, false}
 };
+int			omni_write_path = OMNI_WRITE_PATH_AUTO;
+
+static const struct config_enum_entry write_path_options[] = {
+	{"auto", OMNI_WRITE_PATH_AUTO, false},
+	{"sql", OMNI_WRITE_PATH_SQL, false},
+	{NULL, 0, false}
+};
 int			omni_validation_work_limit = 100000000;
 int			omni_validation_memory_limit = 65536;	/* kB */
 
@@ -103,6 +110,16 @@ _PG_init(void)
 							 &omni_duplicate_keys,
 							 OMNI_DUPLICATE_KEYS_REJECT,
 							 duplicate_keys_options,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomEnumVariable("omni_ingest.write_path",
+							 "How loads write Bronze and Silver: auto (directly where the tables allow it) or sql.",
+							 "auto writes plain heap tables without triggers, rules or row security as COPY does, "
+							 "and every other table through the SQL statements; sql always uses the statements.",
+							 &omni_write_path,
+							 OMNI_WRITE_PATH_AUTO,
+							 write_path_options,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
 

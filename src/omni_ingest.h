@@ -17,6 +17,13 @@ typedef enum OmniDuplicateKeys
 	OMNI_DUPLICATE_KEYS_LAST_WINS	/* the last one is kept, as jsonb does */
 } OmniDuplicateKeys;
 
+/* omni_ingest.write_path: how Bronze and Silver are written */
+typedef enum OmniWritePath
+{
+	OMNI_WRITE_PATH_AUTO,		/* directly where the tables allow it (direct.c) */
+	OMNI_WRITE_PATH_SQL			/* always through the SQL statements */
+} OmniWritePath;
+
 /* GUCs (omni_ingest.*) */
 extern int	omni_chunk_rows;
 extern int	omni_chunk_bytes;
@@ -26,6 +33,7 @@ extern bool omni_allow_drop_data;
 extern bool omni_raise_on_failure;
 extern char *omni_allowed_directories;
 extern int	omni_duplicate_keys;
+extern int	omni_write_path;
 extern int	omni_validation_work_limit;
 extern int	omni_validation_memory_limit;	/* kB */
 

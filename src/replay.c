@@ -97,6 +97,9 @@ omni_replay(PG_FUNCTION_ARGS)
 	Writer	   *w;
 	int			save_nestlevel;
 	OwnerSwitch owner;
+	MemoryContext caller_cxt = CurrentMemoryContext;
+	MemoryContext old;
+	Datum		result;
 
 	if (PG_ARGISNULL(0) || VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(0)) == 0)
 		ereport(ERROR,
@@ -141,6 +144,11 @@ omni_replay(PG_FUNCTION_ARGS)
 
 	OmniRestoreCaller(&owner);
 	OmniRestoreSearchPath(save_nestlevel);
+
+	/* In the caller's memory: SPI_finish frees the loaded run's contract_ref */
+	old = MemoryContextSwitchTo(caller_cxt);
+	result = IngestSummaryRow(fcinfo, run);
+	MemoryContextSwitchTo(old);
 	SPI_finish();
-	PG_RETURN_DATUM(IngestSummaryRow(fcinfo, run));
+	PG_RETURN_DATUM(result);
 }

@@ -26,8 +26,12 @@
  * Counts come from the statements' own RETURNING rows, read through a
  * SELECT, never from command tags or SPI_processed of a modification, so
  * they stay true on distributed tables (Citus counts rows sent there), and
- * no ON CONFLICT DO UPDATE calls a function.  The writer knows table
- * shapes and SQL; it knows nothing of files or JSON Schema.
+ * no ON CONFLICT DO UPDATE calls a function.  Where a table allows it
+ * (omni_ingest.write_path = auto), its chunk is written through the direct
+ * path instead (direct.c), which writes the same rows without the
+ * statements; the judging of Silver's lines is the same on both.  The
+ * writer knows table shapes and SQL; it knows nothing of files or JSON
+ * Schema.
  */
 #include "postgres.h"
 
@@ -43,6 +47,7 @@
 #include "utils/rel.h"
 #include "utils/timestamp.h"
 
+#include "direct.h"
 #include "fingerprint.h"
 #include "lock.h"
 #include "omni_ingest.h"
@@ -469,6 +474,12 @@ WriterBegin(Contract *contract, const char *batch_id, int64 run_id, bool dry_run
 		w->silver_state_plan = PrepareSilverState(contract);
 		w->reject_plan = PrepareReject();
 		/* the quarantine plan at the first quarantined record */
+
+		/* Bronze carries the key in a column of its own unless it is source_id (see PrepareBronze) */
+		w->direct = DirectWriterBegin(contract, columns,
+									  strcmp(contract->key_field, "source_id") != 0 &&
+									  WriterBronzeHasKey(contract->bronze_table,
+														 contract->key_field));
 	}
 	return w;
 }
@@ -664,6 +675,7 @@ typedef struct KeyState
 	int			winner;			/* index of the line to write, or -1 */
 	int			same_as_stored; /* last line identical to the stored row */
 	bool		repair_offered; /* that line was offered to the upsert */
+	DirectStored direct;		/* the direct path: the stored row's place */
 } KeyState;
 
 /* Order chunk lines by key, then by position (qsort_arg comparator) */
@@ -685,6 +697,141 @@ CompareKeyStates(const void *a, const void *b)
 	return strcmp(((const KeyState *) a)->key, ((const KeyState *) b)->key);
 }
 
+/* The state of a key just read: nothing judged yet */
+static void
+InitKeyState(KeyState *state, const char *key, bool present)
+{
+	memset(state, 0, sizeof(KeyState));
+	state->key = key;
+	state->present = present;
+	state->winner = -1;
+	state->same_as_stored = -1;
+}
+
+/*
+ * What Silver holds for the chunk's distinct keys, through SQL, into
+ * stored; returns how many keys it holds
+ */
+static int
+SilverStateSql(Writer *w, char **keys, int nkeys, KeyState *stored)
+{
+	Datum		args[1];
+	Datum	   *keyarray = palloc(sizeof(Datum) * Max(nkeys, 1));
+	int			nstored;
+
+	for (int i = 0; i < nkeys; i++)
+		keyarray[i] = CStringGetTextDatum(keys[i]);
+	args[0] = MakeArray(keyarray, nkeys, TEXTOID);
+	WriterExec(w, w->silver_state_plan, args, SPI_OK_SELECT, "Silver read");
+	nstored = (int) SPI_processed;
+	for (int i = 0; i < nstored; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		InitKeyState(&stored[i], SPI_getvalue(tup, desc, 1), true);
+		stored[i].version = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
+		stored[i].fingerprint = SPI_getvalue(tup, desc, 3);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	return nstored;
+}
+
+/* The same, by probes of Silver's key index (direct.c) */
+static int
+SilverStateDirect(Writer *w, char **keys, int nkeys, KeyState *stored)
+{
+	bool	   *found = palloc(sizeof(bool) * Max(nkeys, 1));
+	DirectStored *rows = palloc(sizeof(DirectStored) * Max(nkeys, 1));
+	int			nstored = 0;
+
+	DirectSilverRead(w->direct, nkeys, keys, found, rows);
+	for (int i = 0; i < nkeys; i++)
+	{
+		if (!found[i])
+			continue;
+		InitKeyState(&stored[nstored], keys[i], true);
+		stored[nstored].version = rows[i].version;
+		stored[nstored].fingerprint = rows[i].fingerprint;
+		stored[nstored].direct = rows[i];
+		nstored++;
+	}
+	return nstored;
+}
+
+/*
+ * A row rewritten although identical by fingerprint was repaired: count
+ * the line that was offered for it as updated, not unchanged
+ */
+static void
+CountRepaired(Writer *w, KeyState *stored, int nstored, const char *key)
+{
+	KeyState	probe;
+	KeyState   *found;
+
+	probe.key = key;
+	found = bsearch(&probe, stored, nstored, sizeof(KeyState), CompareKeyStates);
+	if (found && found->repair_offered)
+	{
+		w->counts.silver_unchanged--;
+		w->counts.silver_updated++;
+	}
+}
+
+/* Write the chosen lines with the SQL upsert, which returns the keys written */
+static void
+SilverUpsertSql(Writer *w, Datum batch, int *write, int nwrite,
+				KeyState *stored, int nstored)
+{
+	Datum		wargs[6];
+	Datum	   *wpayloads = palloc(sizeof(Datum) * nwrite);
+	Datum	   *wfingerprints = palloc(sizeof(Datum) * nwrite);
+	Datum	   *wlines = palloc(sizeof(Datum) * nwrite);
+	Datum	   *wversions = palloc(sizeof(Datum) * nwrite);
+
+	for (int i = 0; i < nwrite; i++)
+	{
+		wpayloads[i] = w->payloads[write[i]];
+		wfingerprints[i] = w->fingerprints[write[i]];
+		wlines[i] = w->record_lines[write[i]];
+		wversions[i] = w->versions[write[i]];
+	}
+	wargs[0] = batch;
+	wargs[1] = MakeArray(wpayloads, nwrite, JSONBOID);
+	wargs[2] = MakeArray(wfingerprints, nwrite, TEXTOID);
+	wargs[3] = MakeArray(wlines, nwrite, INT8OID);
+	wargs[4] = MakeArray(wversions, nwrite, TIMESTAMPTZOID);
+	wargs[5] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());	/* now() */
+	WriterExec(w, w->silver_plan, wargs, SPI_OK_SELECT, "Silver upsert");
+
+	for (uint64 r = 0; w->silver_only && r < SPI_processed; r++)
+		CountRepaired(w, stored, nstored,
+					  SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1));
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* The same through the direct path, which says which rows it wrote */
+static void
+SilverWriteDirect(Writer *w, int *write, KeyState **states, int nwrite,
+				  KeyState *stored, int nstored)
+{
+	DirectSilverRow *rows = palloc0(sizeof(DirectSilverRow) * nwrite);
+
+	for (int i = 0; i < nwrite; i++)
+	{
+		rows[i].payload = w->payloads[write[i]];
+		rows[i].fingerprint = w->fingerprints[write[i]];
+		rows[i].line = w->record_lines[write[i]];
+		rows[i].version = w->versions[write[i]];
+		rows[i].stored = states[i] != NULL ? &states[i]->direct : NULL;
+	}
+	DirectSilverWrite(w->direct, w->batch_id, nwrite, rows);
+	for (int i = 0; w->silver_only && i < nwrite; i++)
+		if (rows[i].written)
+			CountRepaired(w, stored, nstored, w->keys[write[i]]);
+}
+
 /*
  * Judge the chunk's lines against Silver and write the winners.
  *
@@ -697,52 +844,36 @@ CompareKeyStates(const void *a, const void *b)
  * stored columns no longer match the record (a repaired mapping, or a
  * damaged row; then it counts as updated); a load leaves such rows alone,
  * which keeps reruns cheap.  The stored state is read under the target
- * lock, so no other load changes it before the upsert.
+ * lock, so no other load changes it before the upsert.  Reading and
+ * writing go through SQL, or through the direct path (direct.c) when it
+ * serves Silver this chunk; the judging is the same.
  */
 static void
-WriterSilver(Writer *w, Datum *args)
+WriterSilver(Writer *w, Datum batch, bool direct)
 {
 	int			n = w->nrecords;
 	int		   *order = palloc(sizeof(int) * n);
-	KeyState   *stored;
+	char	  **keys = palloc(sizeof(char *) * n);
+	int			nkeys = 0;
+	KeyState   *stored = palloc0(sizeof(KeyState) * n);
 	int			nstored;
 	int			nwrite = 0;
 	int		   *write = palloc(sizeof(int) * n);
-	Datum		wargs[6];
-	Datum	   *wpayloads = palloc(sizeof(Datum) * n);
-	Datum	   *wfingerprints = palloc(sizeof(Datum) * n);
-	Datum	   *wlines = palloc(sizeof(Datum) * n);
-	Datum	   *wversions = palloc(sizeof(Datum) * n);
-	Datum	   *keyarray = palloc(sizeof(Datum) * n);
+	KeyState  **write_states = palloc(sizeof(KeyState *) * n);
 	int			i;
 
-	/* What Silver holds for the chunk's keys, sorted by key */
-	for (i = 0; i < n; i++)
-		keyarray[i] = CStringGetTextDatum(w->keys[i]);
-	wargs[0] = MakeArray(keyarray, n, TEXTOID);
-	WriterExec(w, w->silver_state_plan, wargs, SPI_OK_SELECT, "Silver read");
-	nstored = (int) SPI_processed;
-	stored = palloc0(sizeof(KeyState) * Max(nstored, 1));
-	for (i = 0; i < nstored; i++)
-	{
-		HeapTuple	tup = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		bool		isnull;
-
-		stored[i].key = SPI_getvalue(tup, desc, 1);
-		stored[i].present = true;
-		stored[i].version = DatumGetTimestampTz(SPI_getbinval(tup, desc, 2, &isnull));
-		stored[i].fingerprint = SPI_getvalue(tup, desc, 3);
-		stored[i].winner = -1;
-		stored[i].same_as_stored = -1;
-	}
-	SPI_freetuptable(SPI_tuptable);
-	qsort(stored, nstored, sizeof(KeyState), CompareKeyStates);
-
-	/* Walk the lines key by key, each key's lines in file order */
+	/* The chunk's lines key by key, each key's lines in file order */
 	for (i = 0; i < n; i++)
 		order[i] = i;
 	qsort_arg(order, n, sizeof(int), CompareLineKeys, w->keys);
+	for (i = 0; i < n; i++)
+		if (i == 0 || strcmp(w->keys[order[i]], keys[nkeys - 1]) != 0)
+			keys[nkeys++] = w->keys[order[i]];
+
+	/* What Silver holds for the chunk's keys, sorted by key */
+	nstored = direct ? SilverStateDirect(w, keys, nkeys, stored) :
+		SilverStateSql(w, keys, nkeys, stored);
+	qsort(stored, nstored, sizeof(KeyState), CompareKeyStates);
 
 	for (i = 0; i < n;)
 	{
@@ -756,11 +887,7 @@ WriterSilver(Writer *w, Datum *args)
 		if (found)
 			state = *found;
 		else
-		{
-			memset(&state, 0, sizeof(state));
-			state.winner = -1;
-			state.same_as_stored = -1;
-		}
+			InitKeyState(&state, probe.key, false);
 
 		for (j = i; j < n && strcmp(w->keys[order[j]], probe.key) == 0; j++)
 		{
@@ -792,9 +919,13 @@ WriterSilver(Writer *w, Datum *args)
 		}
 
 		if (state.winner >= 0)
+		{
+			write_states[nwrite] = found;
 			write[nwrite++] = state.winner;
+		}
 		else if (w->silver_only && state.same_as_stored >= 0)
 		{
+			write_states[nwrite] = found;
 			write[nwrite++] = state.same_as_stored;
 			found->repair_offered = true;	/* same_as_stored implies found */
 		}
@@ -803,39 +934,17 @@ WriterSilver(Writer *w, Datum *args)
 
 	if (nwrite == 0)
 		return;
-	for (i = 0; i < nwrite; i++)
-	{
-		wpayloads[i] = w->payloads[write[i]];
-		wfingerprints[i] = w->fingerprints[write[i]];
-		wlines[i] = w->record_lines[write[i]];
-		wversions[i] = w->versions[write[i]];
-	}
-	wargs[0] = args[0];
-	wargs[1] = MakeArray(wpayloads, nwrite, JSONBOID);
-	wargs[2] = MakeArray(wfingerprints, nwrite, TEXTOID);
-	wargs[3] = MakeArray(wlines, nwrite, INT8OID);
-	wargs[4] = MakeArray(wversions, nwrite, TIMESTAMPTZOID);
-	wargs[5] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());	/* now() */
-	WriterExec(w, w->silver_plan, wargs, SPI_OK_SELECT, "Silver upsert");
-
-	/* Rows rewritten although identical by fingerprint were repaired */
-	for (uint64 r = 0; w->silver_only && r < SPI_processed; r++)
-	{
-		KeyState	probe;
-		KeyState   *found;
-
-		probe.key = SPI_getvalue(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1);
-		found = bsearch(&probe, stored, nstored, sizeof(KeyState), CompareKeyStates);
-		if (found && found->repair_offered)
-		{
-			w->counts.silver_unchanged--;
-			w->counts.silver_updated++;
-		}
-	}
-	SPI_freetuptable(SPI_tuptable);
+	if (direct)
+		SilverWriteDirect(w, write, write_states, nwrite, stored, nstored);
+	else
+		SilverUpsertSql(w, batch, write, nwrite, stored, nstored);
 }
 
-/* Write the buffered records and rejects */
+/*
+ * Write the buffered records and rejects.  The records go to each table
+ * through the direct path when it serves the table this chunk, else
+ * through the SQL statements.
+ */
 void
 WriterFlush(Writer *w)
 {
@@ -845,23 +954,31 @@ WriterFlush(Writer *w)
 	{
 		Datum		args[4];
 		int			n = w->nrecords;
+		bool		bronze_direct = false;
+		bool		silver_direct = false;
 
 		if (!w->target_locked)
 			WriterLockTarget(w);
+		if (w->direct != NULL)
+			DirectWriterOpen(w->direct, !w->silver_only, &bronze_direct, &silver_direct);
 
 		args[0] = CStringGetTextDatum(w->batch_id);
-		args[1] = MakeArray(w->payloads, n, JSONBOID);
-		args[2] = MakeArray(w->fingerprints, n, TEXTOID);
-		args[3] = MakeArray(w->record_lines, n, INT8OID);
-
-		if (!w->silver_only)
+		if (bronze_direct)
+			w->counts.inserted += DirectBronzeInsert(w->direct, w->batch_id, n, w->payloads,
+													 w->fingerprints, w->record_lines);
+		else if (!w->silver_only)
 		{
+			args[1] = MakeArray(w->payloads, n, JSONBOID);
+			args[2] = MakeArray(w->fingerprints, n, TEXTOID);
+			args[3] = MakeArray(w->record_lines, n, INT8OID);
 			WriterExec(w, w->bronze_plan, args, SPI_OK_SELECT, "Bronze insert");
 			w->counts.inserted += ResultCount(1);
 			SPI_freetuptable(SPI_tuptable);
 		}
 
-		WriterSilver(w, args);
+		WriterSilver(w, args[0], silver_direct);
+		if (w->direct != NULL)
+			DirectWriterClose(w->direct);
 		w->nrecords = 0;
 	}
 

@@ -11,6 +11,7 @@
 #include "utils/jsonb.h"
 
 #include "contract.h"
+#include "direct.h"
 
 typedef struct WriterCounts
 {
@@ -66,6 +67,7 @@ typedef struct Writer
 	SPIPlanPtr	reject_plan;
 	SPIPlanPtr	quarantine_plan;
 	bool		target_locked;	/* WriterLockTarget done */
+	DirectWriter *direct;		/* NULL: every chunk through SQL */
 	WriterCounts counts;
 } Writer;
 

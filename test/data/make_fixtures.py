@@ -234,6 +234,30 @@ write("load_seq.jsonl", [
     b'{"seq": 4}',                                     # 6 applied
 ])
 
+# fingerprints.jsonl: records whose canonical jsonb text is every case of
+# jsonb's output (test/sql/fingerprint.sql compares the fingerprints with
+# SQL's sha256 of payload::text); each line is a valid record of "id", at
+# version "at", from source "fp"
+AT = b'"at": "2026-04-10T08:00:00Z", "source_id": "fp"'
+fp = lambda obj: line(dict(obj, at="2026-04-10T08:00:00Z", source_id="fp"))
+controls = "".join(chr(c) for c in range(1, 32)) + "\x7f"
+write("fingerprints.jsonl", [
+    fp({"id": "f-01"}),                                            # 1 one member (and the version)
+    fp({"id": "f-02", "s": controls}),                             # 2 every control character
+    fp({"id": "f-03", "s": 'quote " backslash \\ slash / end'}),    # 3 escapes
+    fp({"id": "f-04", "s": "é ü 中文 \U0001F600 \u2028"}),          # 4 multibyte UTF-8
+    fp({"id": "f-05", "k\n\"ey": 1, "": 2, "ключ": 3}),            # 5 keys escaped, empty, multibyte
+    b'{"id": "f-06", ' + AT + b', "n": [0, -0, 1.0, 1.50, -2.5e-3, 1e20, 12345678901234567890123, 1E+2, -0.000, 0.1e-5]}',  # 6 numbers
+    fp({"id": "f-07", "t": True, "f": False, "z": None}),           # 7 literals
+    fp({"id": "f-08", "a": [], "o": {}, "aa": [[], [{}]], "oo": {"x": {}}}),  # 8 empty containers
+    fp({"id": "f-09", "deep": [{"a": [1, {"b": [2, [3, {"c": None}]]}]}]}),    # 9 nesting
+    fp({"id": "f-10", "b": 1, "aa": 2, "a": 3, "ab": 4, "c": {"zz": 1, "y": 2}}),  # 10 key order
+    b'{"id": "f-11", ' + AT + b', "x": 1, "x": 2}',                  # 11 a repeated member (last wins)
+    b'{ "id" : "f-12" ,\t' + AT + b', "s":"\\u0041\\u00e9\\ud83d\\ude00\\/" , "n" : 1.000 }',  # 12 layout, \u escapes
+    fp({"id": "f-13", "long": ("x" * 5000 + "\"") * 4}),            # 13 longer than the hash buffer
+    fp({"id": "f-14", "many": ["\t" * 3000]}),                     # 14 escapes over the buffer's end
+])
+
 # manifests/: source manifests over the fixtures above
 import hashlib
 
