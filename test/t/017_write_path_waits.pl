@@ -61,8 +61,8 @@ sub load_beside
 
 # The ticket row as Bronze and Silver would hold the second line
 my $bronze_sql = qq{
-	INSERT INTO omni_ingest.raw_ticket_event (source_id, batch_id, payload, source_fingerprint, line_number)
-	SELECT p->>'source_id', 'elsewhere', p, encode(sha256(convert_to(p::text, 'UTF8')), 'hex'), 1
+	INSERT INTO omni_ingest.raw_ticket_event (ticket_id, source_id, batch_id, payload, source_fingerprint, line_number)
+	SELECT p->>'ticket_id', p->>'source_id', 'elsewhere', p, encode(sha256(convert_to(p::text, 'UTF8')), 'hex'), 1
 	  FROM (SELECT '$second'::jsonb AS p) s};
 my $silver_sql = qq{
 	INSERT INTO omni_ingest.ticket_fact
