@@ -64,6 +64,7 @@ import re
 import sys
 
 import generate_seed_manifests
+import source_manifest
 from contract_check import parse_time, validate
 import unicodedata
 
@@ -808,7 +809,7 @@ FILES = [
     ("doc", "doc_assets.jsonl", "doc_asset_v1.json", "source_id", DOC_BATCH, 209, make_docs, doc_variants, {
         "manifest_id": "manifest-docs-20260416-001",
         "modality": "document", "source_type": "help_center", "license_tag": "proprietary",
-        "contract_ref": "omni://contracts/data/doc_asset/v1", "product_line": "cross_product",
+        "contract_ref": "omni://contracts/data/doc_asset/v1",
         "owner": DOC_OWNER, "asset_source_id": "helpcenter-export", "pii_scan_status": "clear",
         "metadata_status": "complete",
         "asset_notes": "Help-center export of 2026-04-14..2026-04-16: articles (en, de, fr, ja), FAQ, "
@@ -819,7 +820,7 @@ FILES = [
     ("audio", "audio_assets.jsonl", "audio_asset_v1.json", "call_id", AUDIO_BATCH, 211, make_audio, audio_variants, {
         "manifest_id": "manifest-calls-20260416-001",
         "modality": "audio", "source_type": "call_recording", "license_tag": "proprietary",
-        "contract_ref": "omni://contracts/data/audio_asset/v1", "product_line": "cross_product",
+        "contract_ref": "omni://contracts/data/audio_asset/v1",
         "owner": AUDIO_OWNER, "asset_source_id": "call-recordings-index", "pii_scan_status": "redacted",
         "metadata_status": "complete",
         "asset_notes": "Index of support call recordings (Genesys Cloud export), synthetic TTS prompts, "
@@ -830,7 +831,7 @@ FILES = [
     ("video", "video_assets.jsonl", "video_asset_v1.json", "video_id", VIDEO_BATCH, 184, make_videos, video_variants, {
         "manifest_id": "manifest-videos-20260416-001",
         "modality": "video", "source_type": "tutorial_video", "license_tag": "proprietary",
-        "contract_ref": "omni://contracts/data/video_asset/v1", "product_line": "cross_product",
+        "contract_ref": "omni://contracts/data/video_asset/v1",
         "owner": VIDEO_OWNER, "asset_source_id": "media-library-index", "pii_scan_status": "clear",
         "metadata_status": "partial",
         "asset_notes": "Index of the media library (academy tutorials, installation videos, screencasts, "
@@ -843,52 +844,16 @@ FILES = [
 
 
 def manifest(facts, batch, filename, data):
-    return {
-        "manifest_id": facts["manifest_id"],
-        "schema_version": "source_manifest_v1",
-        "batch_id": batch,
-        "modality": facts["modality"],
-        "source_type": facts["source_type"],
-        "license_tag": facts["license_tag"],
-        "contract_ref": facts["contract_ref"],
-        "load_mode": "full_snapshot",
-        "product_line": facts["product_line"],
-        "canonization_status": "raw",
-        "selection_window": {
-            "start_at": ts(INGEST_START),
-            "end_at": ts(INGEST_END),
-            "cursor_field": None,
-            "cursor_start": None,
-            "cursor_end": None,
-            "watermark_field": None,
-            "replay_from_batch": None,
-            "backfill_reason": None,
-        },
-        "gate_policy": {
-            "on_missing_checksum": "warn",
-            "on_partial_metadata": "warn",
-            "on_missing_metadata": "quarantine",
-            "on_pii_gap": "quarantine",
-            "on_contract_mismatch": "reject",
-            "on_unknown_license": "reject",
-        },
-        "ingest_config": {"parser": "jsonl", "chunk_size": 1000, "chunk_overlap": 0, "pii_scan": True},
-        "assets": [{
-            "source_id": facts["asset_source_id"],
-            "source_url_or_path": "../" + filename,
-            "asset_type": "jsonl",
-            "size_bytes": len(data),
-            "checksum_sha256": hashlib.sha256(data).hexdigest(),
-            "metadata_status": facts["metadata_status"],
-            "pii_scan_status": facts["pii_scan_status"],
-            "language": "en",
-            "notes": facts["asset_notes"],
-        }],
-        "created_at": MANIFEST_CREATED,
-        "owner": facts["owner"],
-        "notes": "Sample batch shipped with omni_ingest for the demo and the tests. Regenerate with "
-                 "python3 data/generate_assets.py (size and checksum follow the file).",
-    }
+    return source_manifest.manifest(
+        facts["manifest_id"], batch, facts["modality"], facts["source_type"], facts["contract_ref"],
+        [source_manifest.jsonl_asset(
+            facts["asset_source_id"], "../" + filename, len(data), hashlib.sha256(data).hexdigest(),
+            facts["metadata_status"], facts["pii_scan_status"], facts["asset_notes"])],
+        MANIFEST_CREATED, facts["owner"],
+        "Sample batch shipped with omni_ingest for the demo and the tests. Regenerate with "
+        "python3 data/generate_assets.py (size and checksum follow the file).",
+        window=source_manifest.selection_window(start_at=ts(INGEST_START), end_at=ts(INGEST_END)),
+        gate_policy=source_manifest.DEFAULT_GATE_POLICY, license_tag=facts["license_tag"])
 
 
 def main():

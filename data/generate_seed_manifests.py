@@ -27,7 +27,9 @@ import json
 import os
 import sys
 
+import source_manifest
 from contract_check import parse_time, validate
+from source_manifest import selection_window as window
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -69,25 +71,11 @@ def file_facts(name):
     return len(data), hashlib.sha256(data).hexdigest()
 
 
-def window(**kw):
-    w = dict.fromkeys(["start_at", "end_at", "cursor_field", "cursor_start", "cursor_end",
-                       "watermark_field", "replay_from_batch", "backfill_reason"])
-    w.update(kw)
-    return w
-
-
 def asset(source_id, filename, metadata="complete", pii="clear", declare=True, notes=None,
           path=None):
-    a = {"source_id": source_id, "source_url_or_path": path or "../" + filename,
-         "asset_type": "jsonl"}
-    if declare:
-        a["size_bytes"], a["checksum_sha256"] = file_facts(filename)
-    a["metadata_status"] = metadata
-    a["pii_scan_status"] = pii
-    a["language"] = "en"
-    if notes:
-        a["notes"] = notes
-    return a
+    size, sha = file_facts(filename) if declare else (None, None)
+    return source_manifest.jsonl_asset(source_id, path or "../" + filename, size, sha,
+                                       metadata, pii, notes)
 
 
 KINDS = {
@@ -101,27 +89,10 @@ KINDS = {
 def manifest(seq, source, contract, assets, notes, load_mode="full_snapshot", sel=None,
              gate_policy=None, license_tag="proprietary", canonization="raw"):
     modality, source_type, owner = KINDS[contract]
-    m = {
-        "manifest_id": "manifest-seed-%s-%s-%03d" % (source, DAY, seq),
-        "schema_version": "source_manifest_v1",
-        "batch_id": "seed-%s-%03d" % (DAY, seq),
-        "modality": modality,
-        "source_type": source_type,
-        "license_tag": license_tag,
-        "contract_ref": contract,
-        "load_mode": load_mode,
-        "product_line": "cross_product",
-        "canonization_status": canonization,
-        "selection_window": sel if sel is not None else window(),
-    }
-    if gate_policy is not None:
-        m["gate_policy"] = gate_policy
-    m["ingest_config"] = {"parser": "jsonl", "chunk_size": 1000, "chunk_overlap": 0, "pii_scan": True}
-    m["assets"] = assets
-    m["created_at"] = CREATED
-    m["owner"] = owner
-    m["notes"] = notes
-    return m
+    return source_manifest.manifest(
+        "manifest-seed-%s-%s-%03d" % (source, DAY, seq), "seed-%s-%03d" % (DAY, seq),
+        modality, source_type, contract, assets, CREATED, owner, notes, load_mode=load_mode,
+        window=sel, gate_policy=gate_policy, license_tag=license_tag, canonization=canonization)
 
 
 GENERATED = ("Written by python3 data/generate_seed_manifests.py (sizes and checksums follow "

@@ -46,6 +46,7 @@ import random
 import sys
 
 import generate_seed_manifests
+import source_manifest
 from contract_check import parse_time, validate
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -529,54 +530,20 @@ def main():
         contract = json.load(f)
     counts, detail = expected_outcome(data.decode("utf-8").split("\n")[:-1], contract)
 
-    manifest = {
-        "manifest_id": "manifest-tickets-20260415-001",
-        "schema_version": "source_manifest_v1",
-        "batch_id": BATCH_ID,
-        "modality": "structured",
-        "source_type": "ticket_export",
-        "license_tag": "proprietary",
-        "contract_ref": "omni://contracts/data/ticket/v1",
-        "load_mode": "full_snapshot",
-        "product_line": "cross_product",
-        "canonization_status": "raw",
-        "selection_window": {
-            "start_at": ts(EXPORT_START),
-            "end_at": ts(EXPORT_END),
-            "cursor_field": None,
-            "cursor_start": None,
-            "cursor_end": None,
-            "watermark_field": None,
-            "replay_from_batch": None,
-            "backfill_reason": None,
-        },
-        "gate_policy": {
-            "on_missing_checksum": "warn",
-            "on_partial_metadata": "warn",
-            "on_missing_metadata": "quarantine",
-            "on_pii_gap": "quarantine",
-            "on_contract_mismatch": "reject",
-            "on_unknown_license": "reject",
-        },
-        "ingest_config": {"parser": "jsonl", "chunk_size": 1000, "chunk_overlap": 0, "pii_scan": True},
-        "assets": [{
-            "source_id": SOURCE_ID,
-            "source_url_or_path": "../tickets.jsonl",
-            "asset_type": "jsonl",
-            "size_bytes": len(data),
-            "checksum_sha256": hashlib.sha256(data).hexdigest(),
-            "metadata_status": "complete",
-            "pii_scan_status": "redacted",
-            "language": "en",
-            "notes": "Zendesk export of tickets created 2026-04-01..2026-04-13, all product lines; "
-                     "holds deliberate duplicates, re-exported versions, blank and invalid lines "
-                     "(see data/README.md).",
-        }],
-        "created_at": "2026-04-15T03:00:00Z",
-        "owner": OWNER,
-        "notes": "Sample batch shipped with omni_ingest for the demo and the tests. Regenerate with "
-                 "python3 data/generate_tickets.py (size and checksum follow the file).",
-    }
+    manifest = source_manifest.manifest(
+        "manifest-tickets-20260415-001", BATCH_ID, "structured", "ticket_export",
+        "omni://contracts/data/ticket/v1",
+        [source_manifest.jsonl_asset(
+            SOURCE_ID, "../tickets.jsonl", len(data), hashlib.sha256(data).hexdigest(),
+            pii="redacted",
+            notes="Zendesk export of tickets created 2026-04-01..2026-04-13, all product lines; "
+                  "holds deliberate duplicates, re-exported versions, blank and invalid lines "
+                  "(see data/README.md).")],
+        "2026-04-15T03:00:00Z", OWNER,
+        "Sample batch shipped with omni_ingest for the demo and the tests. Regenerate with "
+        "python3 data/generate_tickets.py (size and checksum follow the file).",
+        window=source_manifest.selection_window(start_at=ts(EXPORT_START), end_at=ts(EXPORT_END)),
+        gate_policy=source_manifest.DEFAULT_GATE_POLICY)
     os.makedirs(os.path.dirname(MANIFEST_PATH), exist_ok=True)
     with open(MANIFEST_PATH, "w") as f:
         f.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
