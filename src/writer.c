@@ -387,10 +387,11 @@ PrepareQuarantine(void)
 	TEXTARRAYOID, JSONBARRAYOID};
 	SPIPlanPtr	plan;
 
-	plan = SPI_prepare("INSERT INTO " OMNI_SCHEMA ".quarantine"
+	plan = SPI_prepare("WITH ins AS (INSERT INTO " OMNI_SCHEMA ".quarantine"
 					   " (run_id, batch_id, line_number, reason, cursor_value, record)"
 					   " SELECT $1, $2, u.* FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4),"
-					   " pg_catalog.unnest($5), pg_catalog.unnest($6)) AS u",
+					   " pg_catalog.unnest($5), pg_catalog.unnest($6)) AS u RETURNING 1)"
+					   " SELECT pg_catalog.count(*) FROM ins",
 					   6, types);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare quarantine insert: %s", SPI_result_code_string(SPI_result));
@@ -651,6 +652,19 @@ ResultCount(int col)
 	Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
 
 	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/* Run an insert of n rows that answers its count; it must have written them all */
+static void
+WriterInsertAll(Writer *w, SPIPlanPtr plan, Datum *args, int n, const char *what)
+{
+	int64		written;
+
+	WriterExec(w, plan, args, SPI_OK_SELECT, what);
+	written = ResultCount(1);
+	if (written != n)
+		elog(ERROR, "%s wrote " INT64_FORMAT " rows, not %d", what, written, n);
+	SPI_freetuptable(SPI_tuptable);
 }
 
 /*
@@ -996,10 +1010,7 @@ WriterFlush(Writer *w)
 		args[6] = MakeArray(w->reject_truncated, n, BOOLOID);
 		args[7] = MakeArray(w->reject_reasons, n, JSONBOID);
 
-		WriterExec(w, w->reject_plan, args, SPI_OK_SELECT, "reject insert");
-		if (ResultCount(1) != n)
-			elog(ERROR, "reject insert wrote " INT64_FORMAT " rows, not %d", ResultCount(1), n);
-		SPI_freetuptable(SPI_tuptable);
+		WriterInsertAll(w, w->reject_plan, args, n, "reject insert");
 		w->counts.rejects += n;
 		w->nrejects = 0;
 	}
@@ -1018,9 +1029,7 @@ WriterFlush(Writer *w)
 
 		if (w->quarantine_plan == NULL)
 			w->quarantine_plan = PrepareQuarantine();
-		WriterExec(w, w->quarantine_plan, args, SPI_OK_INSERT, "quarantine insert");
-		if (SPI_processed != (uint64) n)
-			elog(ERROR, "quarantine insert wrote " UINT64_FORMAT " rows, not %d", SPI_processed, n);
+		WriterInsertAll(w, w->quarantine_plan, args, n, "quarantine insert");
 		w->counts.quarantined += n;
 		w->nquarantined = 0;
 	}
