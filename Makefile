@@ -5,6 +5,8 @@ MODULE_big = omni_ingest
 OBJS = \
 	src/omni_ingest.o \
 	src/reader.o \
+	src/parallel.o \
+	src/judge.o \
 	src/parse.o \
 	src/rules.o \
 	src/storable.o \

@@ -17,6 +17,12 @@ RUN_USER=${OMNI_RUN_USER:-postgres}
 # throwaway one and the TAP tests' own), e.g. sql to run the whole suite on
 # the SQL write path; by default the setting's own default (auto)
 WRITE_PATH=${OMNI_WRITE_PATH:-}
+# OMNI_READ_SPAN_BYTES: omni_ingest.read_span_bytes the same way, e.g. 64 to
+# have background workers read (nearly) every file of the suite
+READ_SPAN_BYTES=${OMNI_READ_SPAN_BYTES:-}
+SETTINGS=()
+[ -n "$WRITE_PATH" ] && SETTINGS+=("omni_ingest.write_path=$WRITE_PATH")
+[ -n "$READ_SPAN_BYTES" ] && SETTINGS+=("omni_ingest.read_span_bytes=$READ_SPAN_BYTES")
 PGPORT=${OMNI_PGPORT:-54329}
 SRC_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
@@ -59,9 +65,10 @@ make_workdir() {
 	mkdir "$WORK_DIR/src"
 	cp -a "$SRC_DIR/." "$WORK_DIR/src"
 	rm -rf "$WORK_DIR/src/.git"
-	if [ -n "$WRITE_PATH" ]; then
-		printf "omni_ingest.write_path = '%s'\n" "$WRITE_PATH" >"$WORK_DIR/write_path.conf"
-	fi
+	local setting
+	for setting in "${SETTINGS[@]}"; do
+		printf "%s = '%s'\n" "${setting%%=*}" "${setting#*=}"
+	done >"$WORK_DIR/settings.conf"
 	chown -R "$RUN_USER" "$WORK_DIR"
 	trap cleanup EXIT
 }
@@ -69,16 +76,18 @@ make_workdir() {
 # Run a command as the unprivileged user, from a folder it may enter
 as_user() {
 	local conf=()
-	[ -n "$WRITE_PATH" ] && conf=(TEMP_CONFIG="$WORK_DIR/write_path.conf")
+	[ ${#SETTINGS[@]} -gt 0 ] && conf=(TEMP_CONFIG="$WORK_DIR/settings.conf")
 	(cd / && runuser -u "$RUN_USER" -- env LANG=C.UTF-8 PATH="$PG_BIN:$PATH" PGHOST="$WORK_DIR" \
 		PGPORT="$PGPORT" PGDATABASE="${PGDATABASE:-postgres}" "${conf[@]}" "$@")
 }
 
 # Start a private server: socket in the work dir, no TCP listener
 start_server() {
-	local options="-p $PGPORT -k $WORK_DIR -c listen_addresses=''"
-	[ -n "$WRITE_PATH" ] && options="$options -c omni_ingest.write_path=$WRITE_PATH"
-	log "starting PostgreSQL $PG_MAJOR as $RUN_USER on port $PGPORT${WRITE_PATH:+ (write path $WRITE_PATH)}"
+	local options="-p $PGPORT -k $WORK_DIR -c listen_addresses=''" setting
+	for setting in "${SETTINGS[@]}"; do
+		options="$options -c $setting"
+	done
+	log "starting PostgreSQL $PG_MAJOR as $RUN_USER on port $PGPORT${SETTINGS[*]:+ (${SETTINGS[*]})}"
 	as_user initdb -D "$WORK_DIR/pgdata" -U "$RUN_USER" -A trust -E UTF8 \
 		--locale=C.UTF-8 >"$WORK_DIR/initdb.log"
 	as_user pg_ctl -D "$WORK_DIR/pgdata" -l "$WORK_DIR/server.log" -w \

@@ -2,7 +2,8 @@
 # Run the whole test suite (pg_regress, then TAP) against a throwaway server.
 # Arguments go to make installcheck, to run a part of it, e.g.
 #   bash scripts/test.sh REGRESS=rerun PROVE_TESTS=test/t/007_upgrade.pl
-# OMNI_WRITE_PATH=sql runs it all on the SQL write path (see scripts/lib.sh).
+# OMNI_WRITE_PATH=sql runs it all on the SQL write path, OMNI_READ_SPAN_BYTES=64
+# with background workers reading nearly every file (see scripts/lib.sh).
 source "$(dirname "$0")/lib.sh"
 setup
 

@@ -555,7 +555,8 @@ ALTER TABLE omni_ingest.batch_ledger
 	ADD COLUMN outside_window bigint NOT NULL DEFAULT 0,
 	ADD COLUMN load jsonb,
 	ADD COLUMN cursor_before text,
-	ADD COLUMN cursor_after text;
+	ADD COLUMN cursor_after text,
+	ADD COLUMN read_workers integer NOT NULL DEFAULT 0;
 COMMENT ON COLUMN omni_ingest.batch_ledger.late IS
 	'asset runs: valid records at or before the cursor, however on_late_arrival handled them';
 COMMENT ON COLUMN omni_ingest.batch_ledger.quarantined IS
@@ -568,6 +569,8 @@ COMMENT ON COLUMN omni_ingest.batch_ledger.cursor_before IS
 	'incremental runs: the stored cursor of the source before the run';
 COMMENT ON COLUMN omni_ingest.batch_ledger.cursor_after IS
 	'incremental runs: the stored cursor after the run (moved only by a run that loaded)';
+COMMENT ON COLUMN omni_ingest.batch_ledger.read_workers IS
+	'background workers that read and parsed the file (omni_ingest.read_workers); 0: the loading backend read it';
 
 ------------------------------------------------------------------------
 -- Load modes: the cursors of incremental loads, late records held in

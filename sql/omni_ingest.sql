@@ -75,7 +75,8 @@ CREATE TABLE omni_ingest.batch_ledger (
 	outside_window    bigint NOT NULL DEFAULT 0,
 	load              jsonb,
 	cursor_before     text,
-	cursor_after      text
+	cursor_after      text,
+	read_workers      integer NOT NULL DEFAULT 0
 );
 COMMENT ON COLUMN omni_ingest.batch_ledger.checkpoint_line IS
 	'resumable runs: the last line committed (and checkpoint_offset, the byte after it)';
@@ -91,6 +92,8 @@ COMMENT ON COLUMN omni_ingest.batch_ledger.cursor_before IS
 	'incremental runs: the stored cursor of the source before the run';
 COMMENT ON COLUMN omni_ingest.batch_ledger.cursor_after IS
 	'incremental runs: the stored cursor after the run (moved only by a run that loaded)';
+COMMENT ON COLUMN omni_ingest.batch_ledger.read_workers IS
+	'background workers that read and parsed the file (omni_ingest.read_workers); 0: the loading backend read it';
 CREATE INDEX ON omni_ingest.batch_ledger (batch_id);
 COMMENT ON TABLE omni_ingest.batch_ledger IS 'one row per omni_ingest_jsonl call: what was read, judged and written';
 

@@ -309,6 +309,8 @@ ContractLoad(const char *ref, int32 want_version, MemoryContext cxt)
 	opts.base_uri = c->ref;
 	opts.resolve = ContractResolveUri;
 	c->program = JsonSchemaCompile(schema, &opts, cxt);
+	c->schema = schema;
+	c->format_assertion = format_assertion;
 
 	/* The rules the contract declares, parsed once with it */
 	old = MemoryContextSwitchTo(cxt);

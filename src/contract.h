@@ -21,6 +21,8 @@ typedef struct Contract
 	char	   *ref;			/* contract_ref (URI) */
 	int32		version;
 	JsonSchema *program;		/* compiled schema */
+	Jsonb	   *schema;			/* ... from this schema */
+	bool		format_assertion;	/* ... with "format" asserted or not */
 	/* write targets; bronze_table is InvalidOid when the contract has none */
 	Oid			bronze_table;
 	Oid			silver_table;

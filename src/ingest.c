@@ -42,6 +42,7 @@
 #include "budget.h"
 #include "contract.h"
 #include "ingest.h"
+#include "judge.h"
 #include "ledger.h"
 #include "lock.h"
 #include "omni_ingest.h"
@@ -68,6 +69,14 @@ IngestErrorContext(void *arg)
 		errcontext("JSON Lines file \"%s\"", state->run->path);
 }
 
+/* Offset in the file of the line after the last one judged */
+static int64
+ReadOffset(IngestState *state)
+{
+	return state->parallel != NULL ?
+		ParallelReaderNextOffset(state->parallel) : state->reader->next_offset;
+}
+
 /* Publish progress in pg_stat_progress_copy */
 static void
 ReportProgress(IngestState *state)
@@ -77,7 +86,7 @@ ReportProgress(IngestState *state)
 	PROGRESS_COPY_TUPLES_EXCLUDED};
 	int64		values[3];
 
-	values[0] = state->reader->next_offset;
+	values[0] = ReadOffset(state);
 	values[1] = state->run->valid;
 	values[2] = state->run->invalid;
 	pgstat_progress_update_multi_param(3, index, values);
@@ -90,7 +99,7 @@ ReportProgress(IngestState *state)
  */
 static bool
 IngestValidRecord(IngestState *state, ReaderLine *line, Jsonb *record,
-				  List **errors)
+				  const char *fingerprint, List **errors)
 {
 	RunRecord  *run = state->run;
 	LoadVerdict verdict = LOAD_APPLY;
@@ -110,7 +119,7 @@ IngestValidRecord(IngestState *state, ReaderLine *line, Jsonb *record,
 	/* Counted before the writer runs, which may flush (and fail) */
 	run->valid++;
 	if (verdict == LOAD_APPLY)
-		WriterAddRecord(state->writer, record, line->number);
+		WriterAddRecord(state->writer, record, line->number, fingerprint);
 	else if (verdict == LOAD_QUARANTINE)
 	{
 		run->quarantined++;
@@ -122,15 +131,27 @@ IngestValidRecord(IngestState *state, ReaderLine *line, Jsonb *record,
 	return true;
 }
 
-/* Judge one non-blank line: valid record, or reject with reasons */
+/*
+ * Judge one non-blank line: valid record, or reject with reasons.  parsed
+ * is the line already parsed by a read worker (a JSON object), judged by
+ * it when judged is set (it then satisfies its contract), with its
+ * fingerprint when the worker made it; NULL: parse the line here.
+ */
 static void
-IngestLine(IngestState *state, ReaderLine *line)
+IngestLine(IngestState *state, ReaderLine *line, Jsonb *parsed, bool judged,
+		   const char *fingerprint)
 {
 	RunRecord  *run = state->run;
 	List	   *errors = NIL;
-	Jsonb	   *record = NULL;
+	Jsonb	   *record = parsed;
 
-	if (line->truncated)
+	if (parsed != NULL)
+	{
+		if (!judged)
+			(void) JudgeRecord(state->contract, state->writer->silver_columns,
+							   record, &errors);
+	}
+	else if (line->truncated)
 		errors = lappend(errors,
 						 JsonSchemaMakeError("", "", "line_size",
 											 psprintf("line is " INT64_FORMAT " bytes, longer than omni_ingest.max_line_bytes (%d)",
@@ -151,14 +172,16 @@ IngestLine(IngestState *state, ReaderLine *line)
 							 JsonSchemaMakeError("", "", "json",
 												 psprintf("line is a JSON %s, not an object",
 														  JB_ROOT_IS_SCALAR(record) ? "scalar" : "array")));
-		else if (BudgetValidateRecord(state->contract->program, record, &errors))
-			CheckRecordRules(state->contract, state->writer->silver_columns,
-							 record, &errors);
+		else
+			(void) JudgeRecord(state->contract, state->writer->silver_columns,
+							   record, &errors);
 	}
 
-	if (errors != NIL || !IngestValidRecord(state, line, record, &errors))
+	if (errors != NIL || !IngestValidRecord(state, line, record, fingerprint, &errors))
 	{
 		run->invalid++;
+		if (line->data == NULL)
+			ParallelReaderLineBytes(state->parallel, line);
 		WriterAddReject(state->writer, line->number, line->offset,
 						line->full_len, line->data, line->len,
 						line->truncated, JsonSchemaErrorsToJsonb(errors));
@@ -173,6 +196,7 @@ IngestLines(IngestState *state)
 	ReaderLine	line;
 	ErrorContextCallback errcallback;
 	MemoryContext old;
+	bool		at_end = false;
 
 	errcallback.callback = IngestErrorContext;
 	errcallback.arg = state;
@@ -184,15 +208,34 @@ IngestLines(IngestState *state)
 	state->writer = WriterBegin(state->contract, run->batch_id, run->run_id,
 								run->dry_run);
 
+	/*
+	 * Workers read the lines, unless a SHA-256 was declared: that must be
+	 * checked on the very bytes that were loaded, which is one read
+	 */
+	state->parallel = NULL;
+	if (state->load == NULL || !LoadModeDeclaresSha256(state->load))
+		state->parallel = ParallelReaderStart(state->reader, !run->dry_run, state->contract,
+											  state->writer->silver_columns);
+	run->read_workers = state->parallel ? ParallelReaderWorkers(state->parallel) : 0;
+
 	while (run->row_limit < 0 || run->total < run->row_limit)
 	{
+		Jsonb	   *parsed = NULL;
+		bool		judged = false;
+		const char *fingerprint = NULL;
+
 		CHECK_FOR_INTERRUPTS();
-		if (!LineReaderNext(state->reader, &line))
+		if (!(state->parallel != NULL ?
+			  ParallelReaderNext(state->parallel, &line, &parsed, &judged, &fingerprint) :
+			  LineReaderNext(state->reader, &line)))
+		{
+			at_end = true;
 			break;
+		}
 		state->current_line = line.number;
 		run->lines_read = line.number;
 
-		if (LineIsBlank(line.data, line.len))
+		if (parsed == NULL && LineIsBlank(line.data, line.len))
 		{
 			run->blank_lines++;
 			continue;
@@ -200,7 +243,7 @@ IngestLines(IngestState *state)
 		run->total++;
 
 		old = MemoryContextSwitchTo(state->line_cxt);
-		IngestLine(state, &line);
+		IngestLine(state, &line, parsed, judged, fingerprint);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(state->line_cxt);
 
@@ -208,6 +251,17 @@ IngestLines(IngestState *state)
 			ReportProgress(state);
 	}
 	state->current_line = 0;
+
+	/*
+	 * Read by workers: the reader's SHA-256 and size come from reading the
+	 * file again behind them, and it must still be the file they opened
+	 */
+	if (state->parallel != NULL)
+	{
+		if (at_end)
+			LineReaderHashUpTo(state->reader, PG_INT64_MAX);
+		LineReaderCheckUnchanged(state->reader);
+	}
 
 	/* A file that grew or shrank while it was read is not the file the
 	 * ledger would describe: fail the run rather than record a mix */
@@ -232,8 +286,11 @@ IngestLines(IngestState *state)
 	WriterFlush(state->writer);
 	if (state->load != NULL && !run->dry_run)
 		run->cursor_after = LoadModeMoveCursor(state->load, run->batch_id, run->run_id);
-	run->bytes_read = state->reader->next_offset;
+	run->bytes_read = ReadOffset(state);
 	ReportProgress(state);
+	if (state->parallel != NULL)
+		ParallelReaderEnd(state->parallel);
+	state->parallel = NULL;
 
 	error_context_stack = errcallback.previous;
 }

@@ -13,6 +13,7 @@
 #include "contract.h"
 #include "ledger.h"
 #include "loadmode.h"
+#include "parallel.h"
 #include "reader.h"
 #include "writer.h"
 
@@ -21,6 +22,7 @@ typedef struct IngestState
 	RunRecord  *run;
 	Contract   *contract;
 	LineReader *reader;
+	ParallelReader *parallel;	/* workers read the lines; NULL: reader does */
 	Writer	   *writer;
 	LoadMode   *load;			/* asset runs: the load mode; NULL otherwise */
 	int64		current_line;	/* for the error context */

@@ -44,10 +44,11 @@
 	" run_by, xid, checkpoint_offset, checkpoint_line"
 #define LEDGER_NBASE 31
 #define LEDGER_ASSET_COLUMNS \
-	", late, quarantined, outside_window, load, cursor_before, cursor_after"
-#define LEDGER_NASSET 6
+	", late, quarantined, outside_window, load, cursor_before, cursor_after," \
+	" read_workers"
+#define LEDGER_NASSET 7
 
-/* The same columns as typed parameters $1..$31, and $32..$37 */
+/* The same columns as typed parameters $1..$31, and $32..$38 */
 #define LEDGER_BASE_PARAMS \
 	"$1::text, $2::text, $3::int4, $4::text, $5::text, $6::int8, $7::int8," \
 	" $8::bool, $9::text, $10::int8, $11::int8, $12::int8, $13::int8, $14::int8," \
@@ -55,7 +56,7 @@
 	" $21::int8, $22::int8, $23::text, $24::text, $25::int8," \
 	" $26::timestamptz, $27::timestamptz, $28::name, $29::xid8, $30::int8, $31::int8"
 #define LEDGER_ASSET_PARAMS \
-	", $32::int8, $33::int8, $34::int8, $35::jsonb, $36::text, $37::text"
+	", $32::int8, $33::int8, $34::int8, $35::jsonb, $36::text, $37::text, $38::int4"
 
 /* Parameters of a ledger statement: every column, and run_id */
 #define LEDGER_MAX_PARAMS (LEDGER_NBASE + LEDGER_NASSET + 1)
@@ -75,7 +76,7 @@ LedgerColumnsOfDatabase(void)
 	Oid			relid = get_relname_relid("batch_ledger", get_namespace_oid(OMNI_SCHEMA, false));
 	LedgerColumns cols = {LEDGER_NBASE, LEDGER_BASE_COLUMNS, LEDGER_BASE_PARAMS};
 
-	if (OidIsValid(relid) && get_attnum(relid, "cursor_after") != InvalidAttrNumber)
+	if (OidIsValid(relid) && get_attnum(relid, "read_workers") != InvalidAttrNumber)
 	{
 		cols.n = LEDGER_NBASE + LEDGER_NASSET;
 		cols.columns = LEDGER_BASE_COLUMNS LEDGER_ASSET_COLUMNS;
@@ -148,6 +149,7 @@ RunFromTuple(HeapTuple tup, TupleDesc desc)
 	run->load = SPI_getvalue(tup, desc, 36);
 	run->cursor_before = SPI_getvalue(tup, desc, 37);
 	run->cursor_after = SPI_getvalue(tup, desc, 38);
+	run->read_workers = (int) GetInt64(tup, desc, 39);
 	return run;
 }
 
@@ -227,6 +229,7 @@ RunToParams(RunRecord *run, Oid *types, Datum *values, char *nulls)
 	PARAM(TEXTOID, run->load ? CStringGetTextDatum(run->load) : 0, run->load == NULL);
 	PARAM(TEXTOID, run->cursor_before ? CStringGetTextDatum(run->cursor_before) : 0, run->cursor_before == NULL);
 	PARAM(TEXTOID, run->cursor_after ? CStringGetTextDatum(run->cursor_after) : 0, run->cursor_after == NULL);
+	PARAM(INT4OID, Int32GetDatum(run->read_workers), false);
 #undef PARAM
 	Assert(i == LEDGER_NBASE + LEDGER_NASSET);
 }

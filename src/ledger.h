@@ -61,6 +61,7 @@ typedef struct RunRecord
 	char	   *load;			/* the load options, as jsonb text */
 	char	   *cursor_before;	/* incremental runs: the stored cursor before */
 	char	   *cursor_after;	/* ... and after the run */
+	int			read_workers;	/* background workers that read the file */
 } RunRecord;
 
 extern RunRecord *LedgerFindLoaded(const char *batch_id);

@@ -682,6 +682,13 @@ LoadModeCheckOpenedSize(LoadMode *lm, const char *path, int64 size)
 	LoadModeCheckFile(lm, path, size, NULL);
 }
 
+/* See loadmode.h */
+bool
+LoadModeDeclaresSha256(LoadMode *lm)
+{
+	return lm->opts->expected_sha256 != NULL;
+}
+
 /* Refuse bytes whose size or SHA-256 (when known) is not the expected one */
 void
 LoadModeCheckFile(LoadMode *lm, const char *path, int64 size, const char *sha256)

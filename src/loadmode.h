@@ -94,6 +94,9 @@ extern LoadVerdict LoadModeJudge(LoadMode *lm, Jsonb *record, bool *late,
 /* Before anything is read: refuse a file whose size is not the expected one */
 extern void LoadModeCheckOpenedSize(LoadMode *lm, const char *path, int64 size);
 
+/* True when the run was given the SHA-256 its file must have */
+extern bool LoadModeDeclaresSha256(LoadMode *lm);
+
 /* Refuse bytes whose size or SHA-256 is not the expected one */
 extern void LoadModeCheckFile(LoadMode *lm, const char *path, int64 size,
 							  const char *sha256);

@@ -34,6 +34,8 @@ static const struct config_enum_entry write_path_options[] = {
 	{"sql", OMNI_WRITE_PATH_SQL, false},
 	{NULL, 0, false}
 };
+int			omni_read_workers = 2;
+int			omni_read_span_bytes = 1024 * 1024;
 int			omni_validation_work_limit = 100000000;
 int			omni_validation_memory_limit = 65536;	/* kB */
 
@@ -122,6 +124,30 @@ _PG_init(void)
 							 write_path_options,
 							 PGC_USERSET, 0,
 							 NULL, NULL, NULL);
+
+	/*
+	 * Background workers take slots of max_worker_processes, which other
+	 * parts of the server need too: only a superuser decides how many a load
+	 * may take.  The span size changes nothing but how work is shared; a
+	 * tiny one costs the workers a message per span, so it is a superuser's
+	 * too.
+	 */
+	DefineCustomIntVariable("omni_ingest.read_workers",
+							"Background workers that read, parse and fingerprint a load's lines while it writes.",
+							"0 reads every file in the loading backend.  A load takes fewer when its file has fewer spans, "
+							"and none when no background worker slot is free.",
+							&omni_read_workers,
+							2, 0, 32,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("omni_ingest.read_span_bytes",
+							"Bytes of a file a read worker takes at a time.",
+							"A file of one span or less is read in the loading backend.",
+							&omni_read_span_bytes,
+							1024 * 1024, 1, 1024 * 1024 * 1024,
+							PGC_SUSET, GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
 
 	/*
 	 * The validation budget.  Steps are CPU time, which a role may spend

@@ -34,6 +34,8 @@ extern bool omni_raise_on_failure;
 extern char *omni_allowed_directories;
 extern int	omni_duplicate_keys;
 extern int	omni_write_path;
+extern int	omni_read_workers;
+extern int	omni_read_span_bytes;
 extern int	omni_validation_work_limit;
 extern int	omni_validation_memory_limit;	/* kB */
 

@@ -160,6 +160,9 @@ LineReaderOpen(const char *path, int max_line_bytes)
 	reader->path = pstrdup(path);
 	reader->file = OpenServerFile(path, &st);
 	reader->file_size = (int64) st.st_size;
+	reader->dev = st.st_dev;
+	reader->ino = st.st_ino;
+	reader->mtime = st.st_mtim;
 	reader->max_line_bytes = max_line_bytes;
 	reader->buf = palloc(READER_BLOCK_SIZE);
 	reader->next_number = 1;
@@ -171,14 +174,29 @@ LineReaderOpen(const char *path, int max_line_bytes)
 }
 
 /*
- * Continue reading at a line boundary reached before (a resumed run).  The
- * reader starts at the boundary of the block holding offset, so that it
- * reads (and can verify) whole blocks.  It keeps no SHA-256 of the file.
+ * Continue reading at offset: a line boundary reached before (a resumed
+ * run), or any byte (a parallel reader's span, which skips to the next line
+ * itself).  A reader that verifies starts at the boundary of the block
+ * holding offset, so that it reads (and can verify) whole blocks.  It keeps
+ * no SHA-256 of the file.
  */
 void
 LineReaderSeek(LineReader *reader, int64 offset, int64 next_number)
 {
-	int64		block_start = offset - offset % READER_BLOCK_SIZE;
+	int64		block_start = reader->verify ? offset - offset % READER_BLOCK_SIZE : offset;
+	int64		buf_start = reader->bytes_read - (int64) reader->buf_len;
+
+	/* Still in the buffer (a worker's next span often is): no read */
+	if (reader->verify == NULL && offset >= buf_start && offset < reader->bytes_read)
+	{
+		if (reader->sha)
+			pg_cryptohash_free(reader->sha);
+		reader->sha = NULL;
+		reader->buf_pos = offset - buf_start;
+		reader->next_offset = offset;
+		reader->next_number = next_number;
+		return;
+	}
 
 	if (fseeko(reader->file, (off_t) block_start, SEEK_SET) != 0)
 		ereport(ERROR,
@@ -360,6 +378,44 @@ LineReaderSkipToEnd(LineReader *reader)
 		reader->buf_pos = reader->buf_len;
 		CHECK_FOR_INTERRUPTS();
 	}
+}
+
+/*
+ * Read the file up to offset (or its end) without handing out lines, so
+ * that the running SHA-256 covers it: the SHA-256 of a file whose lines
+ * others read (parallel.c).
+ */
+void
+LineReaderHashUpTo(LineReader *reader, int64 offset)
+{
+	reader->buf_pos = reader->buf_len;
+	while (reader->bytes_read < offset && ReaderFill(reader))
+		reader->buf_pos = reader->buf_len;
+	reader->next_offset = reader->bytes_read;
+}
+
+/*
+ * Raise unless the file the reader has open still has the identity, size
+ * and modification time it had when opened: the check of a run whose lines
+ * were read by other processes, each opening the file again.
+ */
+void
+LineReaderCheckUnchanged(LineReader *reader)
+{
+	struct stat st;
+
+	if (fstat(fileno(reader->file), &st) != 0)
+		ereport(ERROR,
+				(errcode_for_file_access(),
+				 errmsg("could not stat file \"%s\": %m", reader->path)));
+	if ((int64) st.st_size != reader->file_size ||
+		st.st_mtim.tv_sec != reader->mtime.tv_sec ||
+		st.st_mtim.tv_nsec != reader->mtime.tv_nsec)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("file \"%s\" changed while it was read", reader->path),
+				 errdetail("Its size or modification time is not what it was when opened."),
+				 errhint("Load a file only once it is complete, for example by moving it into place.")));
 }
 
 /* True when a line holds nothing but JSON white space */

@@ -52,6 +52,9 @@ typedef struct LineReader
 	int64		next_number;	/* number of the next line (1-based) */
 	int64		bytes_read;		/* bytes consumed from the file */
 	int64		file_size;		/* size at open time */
+	dev_t		dev;			/* identity and modification time at open */
+	ino_t		ino;
+	struct timespec mtime;
 	pg_cryptohash_ctx *sha;		/* SHA-256 of every byte read (none after a seek) */
 	FileDigest *verify;			/* check every block read against this */
 } LineReader;
@@ -74,6 +77,8 @@ extern bool LineReaderNext(LineReader *reader, ReaderLine *line);
 extern char *LineReaderFinishSha256(LineReader *reader);
 extern void LineReaderClose(LineReader *reader);
 extern void LineReaderSkipToEnd(LineReader *reader);
+extern void LineReaderHashUpTo(LineReader *reader, int64 offset);
+extern void LineReaderCheckUnchanged(LineReader *reader);
 extern bool LineIsBlank(const char *data, int len);
 
 extern FileDigest *FileDigestCompute(const char *path);

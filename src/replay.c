@@ -73,7 +73,7 @@ ReplayRows(Writer *w, RunRecord *run, Oid bronze)
 			CHECK_FOR_INTERRUPTS();
 			run->total++;
 			run->valid++;
-			WriterAddRecord(w, record, line);
+			WriterAddRecord(w, record, line, NULL);
 			MemoryContextSwitchTo(old);
 			MemoryContextReset(row_cxt);
 		}

@@ -499,9 +499,13 @@ WriterMakeRoom(Writer *w, int nbuffered, int64 bytes)
 	w->buffered_bytes += bytes;
 }
 
-/* Buffer a valid record; flush first when the chunk is full */
+/*
+ * Buffer a valid record; flush first when the chunk is full.  fingerprint
+ * is the record's, when already made (NULL: make it here).
+ */
 void
-WriterAddRecord(Writer *w, Jsonb *record, int64 line_number)
+WriterAddRecord(Writer *w, Jsonb *record, int64 line_number,
+				const char *fingerprint)
 {
 	if (w->dry_run)
 		return;
@@ -514,7 +518,8 @@ WriterAddRecord(Writer *w, Jsonb *record, int64 line_number)
 
 		memcpy(copy, record, VARSIZE(record));
 		w->payloads[w->nrecords] = JsonbPGetDatum(copy);
-		w->fingerprints[w->nrecords] = CStringGetTextDatum(JsonbFingerprint(record));
+		w->fingerprints[w->nrecords] =
+			CStringGetTextDatum(fingerprint ? fingerprint : JsonbFingerprint(record));
 		w->record_lines[w->nrecords] = Int64GetDatum(line_number);
 		w->keys[w->nrecords] = RecordKey(w->contract, record);
 		w->versions[w->nrecords] = TimestampTzGetDatum(RecordVersion(w->contract, record));

@@ -83,7 +83,8 @@ extern bool WriterBronzeHasKey(Oid bronze, const char *key);
 extern void WriterCheckTargets(Contract *contract);
 extern Writer *WriterBegin(Contract *contract, const char *batch_id,
 						   int64 run_id, bool dry_run);
-extern void WriterAddRecord(Writer *w, Jsonb *record, int64 line_number);
+extern void WriterAddRecord(Writer *w, Jsonb *record, int64 line_number,
+							const char *fingerprint);
 extern void WriterAddReject(Writer *w, int64 line_number, int64 offset,
 							int64 line_bytes, const char *data, int len,
 							bool truncated, Jsonb *reasons);
