@@ -7,6 +7,7 @@ OBJS = \
 	src/reader.o \
 	src/parallel.o \
 	src/judge.o \
+	src/json_fast.o \
 	src/parse.o \
 	src/rules.o \
 	src/storable.o \

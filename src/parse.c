@@ -5,7 +5,9 @@
  * jsonb_in raises an ERROR for bad input, which would abort the batch.
  * Here the same parser (pg_parse_json) reports failures as return codes,
  * and the semantic actions below build the jsonb value the way jsonb_in
- * does.  The few inputs that could still make PostgreSQL raise while
+ * does.  Plain lines (no \u escapes, no errors) are read by json_fast.c,
+ * which calls the same actions in the same way, only faster; it gives any
+ * other line back to pg_parse_json.  The few inputs that could still make PostgreSQL raise while
  * building the value (a number numeric cannot hold, nesting deep enough
  * to exhaust the stack) are caught before they reach that code.
  *
@@ -27,6 +29,7 @@
 #include "utils/jsonb.h"
 
 #include "jsonschema/jsonschema.h"
+#include "json_fast.h"
 #include "parse.h"
 
 /* Limits of the numeric type, in decimal digits, with some margin */
@@ -477,8 +480,16 @@ ParseJsonLine(char *data, int len, bool reject_duplicates,
 	sem.object_field_start = LineObjectField;
 	sem.scalar = LineScalar;
 
-	lex = makeJsonLexContextCstringLen(data, len, PG_UTF8, true);
-	rc = pg_parse_json(lex, &sem);
+	/* Plain JSON by the fast parser; anything else, again by PostgreSQL's */
+	if (JsonFastParse(data, len, OMNI_MAX_JSON_DEPTH, &sem))
+		rc = JSON_SUCCESS;
+	else
+	{
+		memset(&state, 0, sizeof(state));
+		state.reject_duplicates = reject_duplicates;
+		lex = makeJsonLexContextCstringLen(data, len, PG_UTF8, true);
+		rc = pg_parse_json(lex, &sem);
+	}
 	if (rc != JSON_SUCCESS)
 	{
 		char	   *detail = pstrdup(json_errdetail(rc, lex));

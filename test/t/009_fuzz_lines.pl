@@ -14,15 +14,18 @@ use OmniIngestTAP;
 use PostgreSQL::Test::Cluster;
 use PostgreSQL::Test::Utils;
 use Test::More;
+use MIME::Base64 ();
 
 my $SEED = $ENV{OMNI_FUZZ_SEED} || 20260415;
 my $LINES = 11_000;
 
 my $node = PostgreSQL::Test::Cluster->new('fuzz');
+my $dir;
 $node->init;
 $node->start;
 $node->safe_psql('postgres', 'CREATE EXTENSION omni_ingest');
-OmniIngestTAP::init($node, $node->basedir);
+$dir = $node->basedir;
+OmniIngestTAP::init($node, $dir);
 
 $node->safe_psql('postgres', q{
 	SELECT omni_register_contract(
@@ -215,6 +218,24 @@ for my $contract ('omni://contracts/data/ticket/v1', 'omni://contracts/test/tick
 		SELECT count(*) FROM omni_ingest.reject r
 		 WHERE batch_id = '} . $batch . q{' AND jsonb_array_length(r.reasons) = 0}),
 		'0', "$batch: every reject has a reason");
+}
+
+# Every line loaded is the jsonb PostgreSQL makes of it (jsonb_in): the
+# lines of the file (base64, so that no byte is lost on the way) beside the
+# payloads Bronze holds
+{
+	my $b64 = "$dir/fuzz.b64";
+	open my $fh, '>', $b64 or die "open $b64: $!";
+	print $fh ($_ + 1) . ',' . MIME::Base64::encode_base64($read[$_], '') . "\n" for 0 .. $#read;
+	close $fh or die "close $b64: $!";
+	is($node->safe_psql('postgres', qq{
+		CREATE TEMP TABLE fuzz_line (n bigint, b64 text);
+		COPY fuzz_line FROM '$b64' WITH (FORMAT csv);
+		SELECT count(*) || '|' || count(*) FILTER (WHERE b.payload = convert_from(decode(l.b64, 'base64'), 'UTF8')::jsonb)
+		  FROM (SELECT line_number, payload FROM omni_ingest.raw_ticket_event WHERE batch_id LIKE 'fuzz-%'
+		        UNION ALL SELECT line_number, payload FROM typed_bronze) b
+		  JOIN fuzz_line l ON l.n = b.line_number}) =~ s/^(\d+)\|(\d+)$/$1 == $2 && $1 > 0 ? 'same' : "$2 of $1"/er,
+		'same', 'every payload is what jsonb_in makes of its line');
 }
 
 # The mutations reached every kind of check
