@@ -483,6 +483,14 @@ ReadSpans(ParallelShared *shared, const char *path, WorkerJudge *judge, int work
 												   ALLOCSET_DEFAULT_SIZES);
 	LineReader *reader = LineReaderOpen(path, shared->max_line_bytes);
 
+	/*
+	 * A stretch of the file the worker knows holds no line start: after
+	 * known_from up to known_end, the start of the next line.  A long line
+	 * spans many spans; each is then passed without reading it again.
+	 */
+	int64		known_from = -1;
+	int64		known_end = -1;
+
 	/* The loading backend keeps the file's SHA-256 */
 	pg_cryptohash_free(reader->sha);
 	reader->sha = NULL;
@@ -502,16 +510,37 @@ ReadSpans(ParallelShared *shared, const char *path, WorkerJudge *judge, int work
 		ReaderLine	line;
 		ReadMessage msg;
 
+		memset(&msg, 0, sizeof(msg));
+		msg.kind = READ_SPAN_END;
+
 		/*
 		 * The line that begins before the span belongs to the span before:
-		 * start on the last byte before the span, and pass the rest of that
-		 * line (just its newline when one ends there).  The first span's
-		 * reader is where LineReaderOpen left it.
+		 * the span's first line is the next line to begin after the byte
+		 * before it.  The first span's reader is where LineReaderOpen left
+		 * it.
 		 */
 		if (start > 0)
 		{
-			LineReaderSeek(reader, start - 1, 1);
-			(void) LineReaderNext(reader, &line);
+			int64		first;
+
+			if (known_from >= 0 && start - 1 >= known_from && start <= known_end)
+				first = known_end;
+			else
+			{
+				LineReaderSeek(reader, start - 1, 1);
+				known_from = start - 1;
+				(void) LineReaderSkipLine(reader);
+				first = known_end = reader->next_offset;
+			}
+			if (first >= end)
+			{
+				msg.next_offset = first;
+				if (!Send(mqh, &msg, NULL, 0, true))
+					return;
+				continue;
+			}
+			if (reader->next_offset != first)
+				LineReaderSeek(reader, first, 1);
 		}
 
 		while (reader->next_offset < end && LineReaderNext(reader, &line))
@@ -525,10 +554,10 @@ ReadSpans(ParallelShared *shared, const char *path, WorkerJudge *judge, int work
 			MemoryContextReset(line_cxt);
 			if (!sent)
 				return;
+			known_from = line.offset;
+			known_end = reader->next_offset;
 		}
 
-		memset(&msg, 0, sizeof(msg));
-		msg.kind = READ_SPAN_END;
 		msg.next_offset = reader->next_offset;
 		if (!Send(mqh, &msg, NULL, 0, true))
 			return;

@@ -381,6 +381,36 @@ LineReaderSkipToEnd(LineReader *reader)
 }
 
 /*
+ * Pass the rest of the line the reader is in, keeping none of it, to the
+ * start of the next line (next_offset); false when the file ends first
+ */
+bool
+LineReaderSkipLine(LineReader *reader)
+{
+	for (;;)
+	{
+		char	   *start;
+		char	   *nl;
+
+		if (reader->buf_pos >= reader->buf_len && !ReaderFill(reader))
+		{
+			reader->next_offset = reader->bytes_read;
+			return false;
+		}
+		start = reader->buf + reader->buf_pos;
+		nl = memchr(start, '\n', reader->buf_len - reader->buf_pos);
+		if (nl != NULL)
+		{
+			reader->buf_pos += nl - start + 1;
+			reader->next_offset = reader->bytes_read - (int64) reader->buf_len + (int64) reader->buf_pos;
+			return true;
+		}
+		reader->buf_pos = reader->buf_len;
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
  * Read the file up to offset (or its end) without handing out lines, so
  * that the running SHA-256 covers it: the SHA-256 of a file whose lines
  * others read (parallel.c).

@@ -78,6 +78,7 @@ extern char *LineReaderFinishSha256(LineReader *reader);
 extern void LineReaderClose(LineReader *reader);
 extern void LineReaderSkipToEnd(LineReader *reader);
 extern void LineReaderHashUpTo(LineReader *reader, int64 offset);
+extern bool LineReaderSkipLine(LineReader *reader);
 extern void LineReaderCheckUnchanged(LineReader *reader);
 extern bool LineIsBlank(const char *data, int len);
 
