@@ -126,7 +126,7 @@ struct ParallelReader
 	dsm_segment *seg;
 	int			nworkers;
 	shm_mq_handle **queues;
-	BackgroundWorkerHandle **workers;
+	BackgroundWorkerHandle **workers;	/* in TopMemoryContext, see EndWorkers */
 	int64		nspans;
 	int64		span;			/* the span being handed out */
 	int64		next_number;	/* of the next line */
@@ -135,11 +135,37 @@ struct ParallelReader
 
 PGDLLEXPORT void omni_ingest_read_worker(Datum main_arg);
 
+/* Free the handles of the workers (terminate: end them first) */
+static void
+FreeWorkers(BackgroundWorkerHandle **workers, bool terminate)
+{
+	for (int i = 0; workers[i] != NULL; i++)
+	{
+		if (terminate)
+			TerminateBackgroundWorker(workers[i]);
+		pfree(workers[i]);
+	}
+	pfree(workers);
+}
+
+/*
+ * When the loading backend detaches from the shared memory because its run
+ * failed or was cancelled, its workers end at once, even one deep in a long
+ * validation (at the end of a read, ParallelReaderEnd lets them end by
+ * themselves)
+ */
+static void
+EndWorkers(dsm_segment *seg, Datum arg)
+{
+	FreeWorkers((BackgroundWorkerHandle **) DatumGetPointer(arg), true);
+}
+
 /* Register the workers; false (none left running) when one cannot be */
 static bool
 LaunchWorkers(ParallelReader *pr)
 {
 	BackgroundWorker worker;
+	MemoryContext old;
 
 	memset(&worker, 0, sizeof(worker));
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
@@ -151,6 +177,10 @@ LaunchWorkers(ParallelReader *pr)
 	worker.bgw_main_arg = UInt32GetDatum(dsm_segment_handle(pr->seg));
 	worker.bgw_notify_pid = MyProcPid;
 
+	/* The handles outlive the run's memory: EndWorkers frees them */
+	old = MemoryContextSwitchTo(TopMemoryContext);
+	pr->workers = palloc0(sizeof(BackgroundWorkerHandle *) * (pr->nworkers + 1));
+	on_dsm_detach(pr->seg, EndWorkers, PointerGetDatum(pr->workers));
 	for (int i = 0; i < pr->nworkers; i++)
 	{
 		snprintf(worker.bgw_name, BGW_MAXLEN, "omni_ingest reader %d for PID %d",
@@ -158,8 +188,8 @@ LaunchWorkers(ParallelReader *pr)
 		memcpy(worker.bgw_extra, &i, sizeof(i));
 		if (!RegisterDynamicBackgroundWorker(&worker, &pr->workers[i]))
 		{
-			for (int j = 0; j < i; j++)
-				TerminateBackgroundWorker(pr->workers[j]);
+			pr->workers[i] = NULL;
+			MemoryContextSwitchTo(old);
 			ereport(DEBUG1,
 					(errmsg("no background worker slot for a reader of \"%s\"; reading it in the backend",
 							pr->reader->path)));
@@ -167,6 +197,7 @@ LaunchWorkers(ParallelReader *pr)
 		}
 		shm_mq_set_handle(pr->queues[i], pr->workers[i]);
 	}
+	MemoryContextSwitchTo(old);
 	return true;
 }
 
@@ -197,7 +228,6 @@ ParallelReaderStart(LineReader *reader, bool fingerprints, Contract *contract,
 	pr->nspans = nspans;
 	pr->next_number = 1;
 	pr->queues = palloc0(sizeof(shm_mq_handle *) * pr->nworkers);
-	pr->workers = palloc0(sizeof(BackgroundWorkerHandle *) * pr->nworkers);
 
 	initStringInfo(&judge);
 	if (JudgeSerializable(silver_columns))
@@ -389,10 +419,9 @@ void
 ParallelReaderEnd(ParallelReader *pr)
 {
 	/* A worker still sending finds its queue detached and ends */
+	cancel_on_dsm_detach(pr->seg, EndWorkers, PointerGetDatum(pr->workers));
 	dsm_detach(pr->seg);
-	for (int i = 0; i < pr->nworkers; i++)
-		pfree(pr->workers[i]);
-	pfree(pr->workers);
+	FreeWorkers(pr->workers, false);
 	pfree(pr->queues);
 	pfree(pr);
 }
