@@ -12,6 +12,8 @@
 --   sql_pipeline  COPY into a staging table, then set-based SQL into empty
 --                 copies of Bronze and Silver (same indexes): no validation
 --   ingest        omni_ingest_jsonl into empty Bronze and Silver
+--   ingest_backend  the same read by the loading backend alone
+--                 (omni_ingest.read_workers = 0), when the build has workers
 --   ingest_sql    the same into empty tables through the SQL write path
 --                 (omni_ingest.write_path = sql), when the build has one
 --   write_limit   COPY of exactly the rows the load stored into empty copies
@@ -20,6 +22,7 @@
 --   reload        the same file under a new batch id (every line skipped
 --                 or unchanged)
 --   dry_run       omni_ingest_jsonl(..., dry_run => true)
+--   dry_run_backend  the same read by the loading backend alone
 --   ingest_tenth  a first load of the tenth file into empty tables
 -- into the table public.bench_timing (round, what, ms).  The summary is
 -- printed by bench/ingest_bench.sh (the median of each round's ratios).
@@ -46,7 +49,8 @@ CREATE TABLE IF NOT EXISTS public.bench_timing (round int, what text, ms numeric
 -- (a call into the module loads it, and with it its settings)
 SELECT omni_contract_validate('omni://contracts/data/ticket/v1', '{}') IS NOT NULL AS module_loaded \gset
 SELECT :round = 1 AS first_round,
-       EXISTS (SELECT FROM pg_catalog.pg_settings WHERE name = 'omni_ingest.write_path') AS has_write_path \gset
+       EXISTS (SELECT FROM pg_catalog.pg_settings WHERE name = 'omni_ingest.write_path') AS has_write_path,
+       EXISTS (SELECT FROM pg_catalog.pg_settings WHERE name = 'omni_ingest.read_workers') AS has_read_workers \gset
 
 \if :first_round
 -- The file: valid sample tickets, renumbered to :rows distinct tickets
@@ -114,10 +118,11 @@ CHECKPOINT;
 SELECT clock_timestamp() AS t0 \gset
 BEGIN;
 COPY public.bench_stage (doc) FROM :'big' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02');
-INSERT INTO public.bench_pl_bronze (source_id, batch_id, payload, source_fingerprint, line_number)
-SELECT doc->>'source_id', 'pipeline', doc, encode(sha256(convert_to(doc::text, 'UTF8')), 'hex'), n
+INSERT INTO public.bench_pl_bronze (source_id, batch_id, payload, source_fingerprint, line_number, ticket_id)
+SELECT doc->>'source_id', 'pipeline', doc, encode(sha256(convert_to(doc::text, 'UTF8')), 'hex'), n,
+       doc->>'ticket_id'
   FROM public.bench_stage
-    ON CONFLICT (source_id, source_fingerprint) DO NOTHING;
+    ON CONFLICT (ticket_id, source_id, source_fingerprint) DO NOTHING;
 INSERT INTO public.bench_pl_silver AS s (:cols, record_version, source_fingerprint, last_batch_id, last_line_number)
 SELECT DISTINCT ON (r.ticket_id) :rcols, coalesce(r.updated_at, r.created_at), b.source_fingerprint, b.batch_id, b.line_number
   FROM public.bench_pl_bronze b CROSS JOIN LATERAL jsonb_to_record(b.payload) AS r(:coldefs)
@@ -141,9 +146,21 @@ TRUNCATE omni_ingest.batch_ledger, omni_ingest.reject, omni_ingest.raw_ticket_ev
          omni_ingest.ticket_fact RESTART IDENTITY;
 \endif
 
+\if :has_read_workers
 CHECKPOINT;
 SELECT clock_timestamp() AS t0 \gset
-SELECT status, total, valid, inserted, silver_inserted FROM omni_ingest_jsonl(:'big', 'bench-1');
+SET omni_ingest.read_workers = 0;
+SELECT status, total, valid, inserted, silver_inserted FROM omni_ingest_jsonl(:'big', 'bench-backend');
+RESET omni_ingest.read_workers;
+INSERT INTO timing SELECT 'ingest_backend', pg_temp.ms(:'t0');
+TRUNCATE omni_ingest.batch_ledger, omni_ingest.reject, omni_ingest.raw_ticket_event,
+         omni_ingest.ticket_fact RESTART IDENTITY;
+\endif
+
+CHECKPOINT;
+SELECT clock_timestamp() AS t0 \gset
+SELECT r.status, r.total, r.valid, r.inserted, r.silver_inserted, l.read_workers
+  FROM omni_ingest_jsonl(:'big', 'bench-1') r JOIN omni_ingest.batch_ledger l USING (run_id);
 INSERT INTO timing SELECT 'ingest', pg_temp.ms(:'t0');
 
 -- The write limit: COPY the rows the load stored into empty copies
@@ -171,6 +188,15 @@ CHECKPOINT;
 SELECT clock_timestamp() AS t0 \gset
 SELECT status, valid FROM omni_ingest_jsonl(:'big', 'bench-dry', dry_run => true);
 INSERT INTO timing SELECT 'dry_run', pg_temp.ms(:'t0');
+
+\if :has_read_workers
+CHECKPOINT;
+SELECT clock_timestamp() AS t0 \gset
+SET omni_ingest.read_workers = 0;
+SELECT status, valid FROM omni_ingest_jsonl(:'big', 'bench-dry-backend', dry_run => true);
+RESET omni_ingest.read_workers;
+INSERT INTO timing SELECT 'dry_run_backend', pg_temp.ms(:'t0');
+\endif
 
 TRUNCATE omni_ingest.batch_ledger, omni_ingest.reject, omni_ingest.raw_ticket_event,
          omni_ingest.ticket_fact RESTART IDENTITY;

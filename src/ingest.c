@@ -39,7 +39,6 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
-#include "budget.h"
 #include "contract.h"
 #include "ingest.h"
 #include "judge.h"
@@ -49,7 +48,6 @@
 #include "owner.h"
 #include "parse.h"
 #include "reader.h"
-#include "rules.h"
 #include "spi_util.h"
 #include "writer.h"
 
