@@ -410,6 +410,7 @@ DirectBronzeInsert(DirectWriter *d, const char *batch_id, int n, Datum *payloads
 	Datum		batch = CStringGetTextDatum(batch_id);
 	ExprContext *econtext = GetPerTupleExprContext(t->estate);
 	int64		inserted = 0;
+	bool		none_there;
 
 	/* Each row's conflict key: its values for the conflict columns */
 	keys.nconflict = t->nconflict;
@@ -442,9 +443,11 @@ DirectBronzeInsert(DirectWriter *d, const char *batch_id, int n, Datum *payloads
 	 * In key order: a line repeating an earlier line's key is not inserted
 	 * (the SQL statement's row would conflict with the earlier one's); the
 	 * others are looked up in the index, which the sorted order walks
-	 * along.  A key with a NULL never conflicts (and fails NOT NULL).
+	 * along, unless every key sorts after the index's greatest.  A key with
+	 * a NULL never conflicts (and fails NOT NULL).
 	 */
 	qsort_arg(order, n, sizeof(int), CompareBronzeRows, &keys);
+	none_there = DirectKeysAboveAll(t, n, keys.values, keys.isnull);
 	for (int j = 0; j < n; j++)
 	{
 		int			i = order[j];
@@ -454,7 +457,7 @@ DirectBronzeInsert(DirectWriter *d, const char *batch_id, int n, Datum *payloads
 			continue;
 		for (int c = 0; c < t->nconflict; c++)
 			anynull |= keys.isnull[i * t->nconflict + c];
-		insert[i] = anynull || !DirectProbe(t, &keys.values[i * t->nconflict]);
+		insert[i] = anynull || none_there || !DirectProbe(t, &keys.values[i * t->nconflict]);
 	}
 	ExecClearTuple(t->probe_slot);
 
@@ -505,13 +508,20 @@ DirectSilverRead(DirectWriter *d, int nkeys, char **keys, bool *found,
 				 DirectStored *stored)
 {
 	DirectTable *t = &d->silver;
+	Datum	   *values = palloc(sizeof(Datum) * nkeys);
+	bool	   *nulls = palloc0(sizeof(bool) * nkeys);
+	bool		none_there;
+
+	Assert(t->nconflict == 1);
+	for (int i = 0; i < nkeys; i++)
+		values[i] = CStringGetTextDatum(keys[i]);
+	none_there = DirectKeysAboveAll(t, nkeys, values, nulls);
 
 	for (int i = 0; i < nkeys; i++)
 	{
-		Datum		key = CStringGetTextDatum(keys[i]);
 		bool		isnull;
 
-		found[i] = DirectProbe(t, &key);
+		found[i] = !none_there && DirectProbe(t, &values[i]);
 		if (!found[i])
 			continue;
 		stored[i].version = DatumGetTimestampTz(slot_getattr(t->probe_slot, d->s_version, &isnull));

@@ -14,6 +14,7 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/nbtree.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
@@ -157,6 +158,7 @@ FindArbiter(DirectTable *t)
 		if (!OidIsValid(op))
 			return "its unique index has no equality";
 		t->keyprocs[k] = get_opcode(op);
+		t->orderprocs[k] = index_getprocinfo(t->arbiter, k + 1, BTORDER_PROC);
 	}
 	return NULL;
 }
@@ -309,6 +311,60 @@ DirectProbe(DirectTable *t, Datum *values)
 		else
 			XactLockTableWait(xwait, t->rel, &tid, XLTW_InsertIndex);
 	}
+}
+
+/*
+ * True when every key of a chunk (n keys of values and isnull by conflict
+ * column, as DirectProbe takes them) sorts after the greatest key the
+ * arbiter holds for a row that is, or may become, visible (the dirty
+ * snapshot's view, as DirectProbe's): then none of them is there, and a
+ * chunk of keys that grow along the file, or of a first load, needs no
+ * probe.  One descent, to the end of the index; a key with a NULL never
+ * conflicts and is left out.
+ */
+bool
+DirectKeysAboveAll(DirectTable *t, int n, Datum *values, bool *isnull)
+{
+	Datum		greatest[INDEX_MAX_KEYS];
+	IndexScanDesc scan;
+	bool		found;
+	bool		above = true;
+
+	InitDirtySnapshot(t->dirty);
+	scan = index_beginscan(t->rel, t->arbiter, &t->dirty, 0, 0);
+	index_rescan(scan, NULL, 0, NULL, 0);
+	found = index_getnext_slot(scan, BackwardScanDirection, t->probe_slot);
+	index_endscan(scan);
+	if (!found)
+		return true;			/* no key at all */
+	for (int k = 0; k < t->nkeys; k++)
+	{
+		bool		null;
+
+		greatest[k] = slot_getattr(t->probe_slot, t->conflict_att[t->keymap[k]], &null);
+		if (null)
+			above = false;		/* cannot be: probe */
+	}
+
+	for (int i = 0; i < n && above; i++)
+	{
+		Datum	   *key = &values[i * t->nconflict];
+		bool		anynull = false;
+		int			cmp = 0;
+
+		for (int c = 0; c < t->nconflict; c++)
+			anynull |= isnull[i * t->nconflict + c];
+		if (anynull)
+			continue;
+		for (int k = 0; k < t->nkeys && cmp == 0; k++)
+			cmp = DatumGetInt32(FunctionCall2Coll(t->orderprocs[k],
+												  t->arbiter->rd_indcollation[k],
+												  key[t->keymap[k]], greatest[k]));
+		if (cmp <= 0)
+			above = false;
+	}
+	ExecClearTuple(t->probe_slot);
+	return above;
 }
 
 /*

@@ -33,6 +33,7 @@ typedef struct DirectTable
 	int			nkeys;
 	int			keymap[INDEX_MAX_KEYS]; /* index column -> conflict column */
 	RegProcedure keyprocs[INDEX_MAX_KEYS];	/* btree equality per index column */
+	FmgrInfo   *orderprocs[INDEX_MAX_KEYS]; /* btree comparison per index column */
 	AttrNumber	conflict_att[MAX_CONFLICT];
 	IndexScanDesc scan;			/* the probe, rescanned per key */
 	SnapshotData dirty;
@@ -63,6 +64,7 @@ extern void DirectTableClose(DirectTable *t);
 extern AttrNumber DirectColumnNamed(TupleDesc desc, const char *name);
 extern bool DirectColumnHasType(TupleDesc desc, AttrNumber att, Oid typid);
 extern bool DirectProbe(DirectTable *t, Datum *values);
+extern bool DirectKeysAboveAll(DirectTable *t, int n, Datum *values, bool *isnull);
 extern TupleTableSlot *DirectNextSlot(DirectTable *t);
 extern void DirectInsertSlots(DirectTable *t);
 extern void DirectUpdateRow(DirectTable *t, ItemPointer tid, TupleTableSlot *slot);
