@@ -1,7 +1,8 @@
 # Background workers that read a load's file (omni_ingest.read_workers):
 # a worker that is terminated fails the run, a cancelled load ends its
-# workers, a file changed in place while workers read it fails the run, and
-# a load that cannot have its workers reads the file itself.  Every failure
+# workers, a file changed in place while workers read it, or replaced before
+# they open it, fails the run, and a load that cannot have its workers reads
+# the file itself.  Every failure
 # writes nothing and leaves no worker behind.
 use strict;
 use warnings;
@@ -51,7 +52,7 @@ sub failed_cleanly
 {
 	my ($batch, $sqlstate) = @_;
 	is(sq("SELECT status || '|' || error_sqlstate || '|' || read_workers FROM omni_ingest.batch_ledger"
-		  . " WHERE batch_id = '$batch'"),
+		  . " WHERE batch_id = '$batch' ORDER BY run_id DESC LIMIT 1"),
 		"failed|$sqlstate|2", "$batch: the ledger records the failure, read by two workers");
 	is(sq(qq{SELECT count(*) FROM omni_ingest.raw_ticket_event WHERE batch_id = '$batch'}),
 		'0', "$batch: nothing was written");
@@ -91,6 +92,29 @@ sub failed_cleanly
 		qr/WARNING:  batch "changed" failed after \d+ lines: file ".*big.jsonl" changed while it was read/,
 		'changed: the run fails and says why');
 	failed_cleanly('changed', '55000');
+}
+
+# A file replaced after the load opened it (while the load waits for the
+# batch lock) fails the run: the workers find the path naming another file,
+# and their error reaches the load
+{
+	my $holder = $node->background_psql('postgres');
+	$holder->query_safe("BEGIN; SELECT status FROM omni_ingest_jsonl('$file', 'swapped')");
+	my $p = start_psql('swapped', "SET omni_ingest.read_span_bytes = '64kB'; " . ingest_sql($file, 'swapped'));
+	$node->poll_query_until('postgres', q{
+		SELECT count(*) = 1 FROM pg_stat_activity
+		 WHERE application_name = 'swapped' AND wait_event_type = 'Lock'}, 't')
+	  or die 'the second load did not wait for the batch lock';
+	# the same bytes under a new inode
+	system('cp', $file, "$file.new") == 0 or die "cp: $!";
+	rename("$file.new", $file) or die "rename: $!";
+	$holder->query_safe('ROLLBACK');
+	$holder->quit;
+	finish_psql($p);
+	like($p->{err},
+		qr/WARNING:  batch "swapped" failed after \d+ lines: file ".*big.jsonl" changed while it was read/,
+		'swapped: the workers\' error fails the run');
+	failed_cleanly('swapped', '55000');
 }
 
 # The same file loads, read by the two workers; with more workers asked for
