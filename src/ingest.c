@@ -265,12 +265,9 @@ IngestLines(IngestState *state)
 	 * ledger would describe: fail the run rather than record a mix */
 	if (state->reader->eof &&
 		state->reader->bytes_read != state->reader->file_size)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("file \"%s\" changed while it was read", run->path),
-				 errdetail("It had " INT64_FORMAT " bytes when opened and " INT64_FORMAT " when read to its end.",
-						   state->reader->file_size, state->reader->bytes_read),
-				 errhint("Load a file only once it is complete, for example by moving it into place.")));
+		ReaderFileChanged(run->path,
+						  psprintf("It had " INT64_FORMAT " bytes when opened and " INT64_FORMAT " when read to its end.",
+								   state->reader->file_size, state->reader->bytes_read));
 
 	/* An asset run: the size and SHA-256 of the very read that loaded it */
 	if (state->load != NULL)

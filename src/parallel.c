@@ -388,11 +388,9 @@ ParallelReaderLineBytes(ParallelReader *pr, ReaderLine *line)
 					(errcode_for_file_access(),
 					 errmsg("could not read file \"%s\": %m", pr->reader->path)));
 		if (n == 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-					 errmsg("file \"%s\" changed while it was read", pr->reader->path),
-					 errdetail("It ends before byte " INT64_FORMAT ".", line->offset + line->full_len),
-					 errhint("Load a file only once it is complete, for example by moving it into place.")));
+			ReaderFileChanged(pr->reader->path,
+							  psprintf("It ends before byte " INT64_FORMAT ".",
+									   line->offset + line->full_len));
 		done += n;
 	}
 	buf[done] = '\0';
@@ -526,11 +524,8 @@ ReadSpans(ParallelShared *shared, const char *path, WorkerJudge *judge, int work
 
 	if (reader->dev != shared->dev || reader->ino != shared->ino ||
 		reader->file_size != shared->file_size)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("file \"%s\" changed while it was read", path),
-				 errdetail("The path no longer names the file, of the same size, that the run opened."),
-				 errhint("Load a file only once it is complete, for example by moving it into place.")));
+		ReaderFileChanged(path,
+						  "The path no longer names the file, of the same size, that the run opened.");
 
 	for (int64 span = worker; span < shared->nspans; span += shared->nworkers)
 	{

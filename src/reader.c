@@ -372,12 +372,7 @@ LineReaderClose(LineReader *reader)
 void
 LineReaderSkipToEnd(LineReader *reader)
 {
-	reader->buf_pos = reader->buf_len;
-	while (ReaderFill(reader))
-	{
-		reader->buf_pos = reader->buf_len;
-		CHECK_FOR_INTERRUPTS();
-	}
+	LineReaderHashUpTo(reader, PG_INT64_MAX);
 }
 
 /*
@@ -420,8 +415,24 @@ LineReaderHashUpTo(LineReader *reader, int64 offset)
 {
 	reader->buf_pos = reader->buf_len;
 	while (reader->bytes_read < offset && ReaderFill(reader))
+	{
 		reader->buf_pos = reader->buf_len;
-	reader->next_offset = reader->bytes_read;
+		CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * Raise the error of a file that is not the one a run began reading:
+ * detail says how it differs
+ */
+void
+ReaderFileChanged(const char *path, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("file \"%s\" changed while it was read", path),
+			 errdetail_internal("%s", detail),
+			 errhint("Load a file only once it is complete, for example by moving it into place.")));
 }
 
 /*
@@ -441,11 +452,8 @@ LineReaderCheckUnchanged(LineReader *reader)
 	if ((int64) st.st_size != reader->file_size ||
 		st.st_mtim.tv_sec != reader->mtime.tv_sec ||
 		st.st_mtim.tv_nsec != reader->mtime.tv_nsec)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("file \"%s\" changed while it was read", reader->path),
-				 errdetail("Its size or modification time is not what it was when opened."),
-				 errhint("Load a file only once it is complete, for example by moving it into place.")));
+		ReaderFileChanged(reader->path,
+						  "Its size or modification time is not what it was when opened.");
 }
 
 /* True when a line holds nothing but JSON white space */
@@ -591,12 +599,9 @@ FileDigestCompute(const char *path)
 
 	if (bytes != d->size || (int64) after.st_size != d->size ||
 		after.st_mtim.tv_sec != d->mtime.tv_sec || after.st_mtim.tv_nsec != d->mtime.tv_nsec)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("file \"%s\" changed while it was read", path),
-				 errdetail("It had " INT64_FORMAT " bytes when opened, " INT64_FORMAT " were read and it has " INT64_FORMAT " now.",
-						   d->size, bytes, (int64) after.st_size),
-				 errhint("Load a file only once it is complete, for example by moving it into place.")));
+		ReaderFileChanged(path,
+						  psprintf("It had " INT64_FORMAT " bytes when opened, " INT64_FORMAT " were read and it has " INT64_FORMAT " now.",
+								   d->size, bytes, (int64) after.st_size));
 	d->sha256 = Sha256FinishHex(whole);
 	return d;
 }

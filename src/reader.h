@@ -80,6 +80,7 @@ extern void LineReaderSkipToEnd(LineReader *reader);
 extern void LineReaderHashUpTo(LineReader *reader, int64 offset);
 extern bool LineReaderSkipLine(LineReader *reader);
 extern void LineReaderCheckUnchanged(LineReader *reader);
+extern void ReaderFileChanged(const char *path, const char *detail) pg_attribute_noreturn();
 extern bool LineIsBlank(const char *data, int len);
 
 extern FileDigest *FileDigestCompute(const char *path);
